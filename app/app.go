@@ -1,0 +1,27 @@
+// Package app assembles Cohort: it builds the web server and lets each room
+// (auth, home, and the features that follow) register its routes.
+package app
+
+import (
+	"log/slog"
+
+	"cohort/app/auth"
+	"cohort/app/home"
+	"cohort/app/web"
+	"cohort/config"
+	"cohort/db"
+	"cohort/static"
+	"cohort/views"
+)
+
+// New returns the server with every route registered.
+func New(cfg *config.Config, store *db.Store, log *slog.Logger) (*web.Server, error) {
+	s, err := web.New(cfg, store, log, web.Options{Views: views.FS, Static: static.FS})
+	if err != nil {
+		return nil, err
+	}
+	home.Register(s)
+	auth.Register(s)
+	s.NotFound()
+	return s, nil
+}

@@ -1,0 +1,128 @@
+// Package apperr is Cohort's one error type: a code that decides the HTTP
+// status and a message that is safe to show a user. Internals stay in the
+// wrapped error, which only reaches the logs.
+package apperr
+
+import (
+	"errors"
+	"net/http"
+
+	"cohort/db"
+)
+
+// Code classifies an error.
+type Code string
+
+// The codes, each mapped once to an HTTP status.
+const (
+	Invalid      Code = "invalid"
+	Unauthorized Code = "unauthorized"
+	Forbidden    Code = "forbidden"
+	NotFound     Code = "not_found"
+	Conflict     Code = "conflict"
+	TooLarge     Code = "too_large"
+	RateLimited  Code = "rate_limited"
+	Unavailable  Code = "unavailable"
+	Internal     Code = "internal"
+)
+
+var statuses = map[Code]int{
+	Invalid:      http.StatusUnprocessableEntity,
+	Unauthorized: http.StatusUnauthorized,
+	Forbidden:    http.StatusForbidden,
+	NotFound:     http.StatusNotFound,
+	Conflict:     http.StatusConflict,
+	TooLarge:     http.StatusRequestEntityTooLarge,
+	RateLimited:  http.StatusTooManyRequests,
+	Unavailable:  http.StatusServiceUnavailable,
+	Internal:     http.StatusInternalServerError,
+}
+
+var defaultMessages = map[Code]string{
+	Invalid:      "Some of what was sent is not valid.",
+	Unauthorized: "Please sign in to continue.",
+	Forbidden:    "You do not have permission to do that.",
+	NotFound:     "We could not find that page.",
+	Conflict:     "That conflicts with something that already exists.",
+	TooLarge:     "What you sent is too large.",
+	RateLimited:  "Too many attempts. Please wait a little and try again.",
+	Unavailable:  "Cohort is not available right now. Please try again shortly.",
+	Internal:     "Something went wrong on our side. It has been logged.",
+}
+
+// Error is an error with a code and a user-safe message.
+type Error struct {
+	Code    Code
+	Message string
+	Err     error // the cause, for logs only
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return string(e.Code) + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return string(e.Code) + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Status is the HTTP status for the error's code.
+func (e *Error) Status() int {
+	if s, ok := statuses[e.Code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// New returns an error with code and message; an empty message takes the
+// code's default.
+func New(code Code, message string) *Error {
+	if message == "" {
+		message = defaultMessages[code]
+	}
+	return &Error{Code: code, Message: message}
+}
+
+// Wrap attaches a code and safe message to a cause.
+func Wrap(err error, code Code, message string) *Error {
+	e := New(code, message)
+	e.Err = err
+	return e
+}
+
+// From classifies any error: an *Error as is; the store's ErrNotFound and
+// ErrConflict by code; an HTTP status error (from the router) by its status;
+// anything else as Internal, with the cause kept for the log.
+func From(err error) *Error {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return Wrap(err, NotFound, "")
+	case errors.Is(err, db.ErrConflict):
+		return Wrap(err, Conflict, "")
+	}
+	var se interface{ StatusCode() int }
+	if errors.As(err, &se) {
+		return Wrap(err, FromStatus(se.StatusCode()), "")
+	}
+	return Wrap(err, Internal, "")
+}
+
+// FromStatus maps an HTTP status to the closest code.
+func FromStatus(status int) Code {
+	for c, s := range statuses {
+		if s == status {
+			return c
+		}
+	}
+	switch {
+	case status == http.StatusBadRequest, status == http.StatusMethodNotAllowed:
+		return Invalid
+	case status >= 400 && status < 500:
+		return Invalid
+	}
+	return Internal
+}

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"html/template"
+	"io/fs"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"cohort/db"
+)
+
+// Layout is the page frame every full page renders in.
+const Layout = "layouts/base"
+
+func newEngine(views fs.FS, assets *Assets, reload bool) (*html.Engine, error) {
+	e := html.NewFileSystem(http.FS(views), ".html")
+	e.Reload(reload)
+	e.AddFunc("asset", assets.URL)
+	e.AddFunc("sri", assets.Integrity)
+	e.AddFunc("safeURL", func(s string) template.URL { return template.URL(s) })
+	if err := e.Load(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// IsHTMX reports whether the request wants a fragment: htmx sent it, and it
+// is neither a boosted navigation nor a history restore (those need the
+// whole page).
+func IsHTMX(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-Boosted") == "" && c.Get("HX-History-Restore-Request") == ""
+}
+
+// Flash is a one-off message shown above the page.
+type Flash struct {
+	Kind    string // success, error, info
+	Message string
+}
+
+// Data is the per-request template data every page gets, plus the page's
+// own keys.
+func (s *Server) Data(c *fiber.Ctx, m fiber.Map) fiber.Map {
+	out := fiber.Map{
+		"CSRF":      CSRFToken(c),
+		"RequestID": RequestID(c),
+		"DevLogin":  *s.cfg.DevLogin,
+	}
+	if me := CurrentPerson(c); me != nil {
+		out["Me"] = me
+	}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Render answers with the partial for an htmx request and the full page
+// otherwise. Both are built from the same templates: page embeds partial.
+func (s *Server) Render(c *fiber.Ctx, page, partial string, m fiber.Map) error {
+	c.Vary("HX-Request")
+	data := s.Data(c, m)
+	if partial != "" && IsHTMX(c) {
+		return c.Render(partial, data)
+	}
+	return c.Render(page, data, Layout)
+}
+
+// CurrentPerson is the signed-in person, or nil.
+func CurrentPerson(c *fiber.Ctx) *db.Person {
+	p, _ := c.Locals(localPerson).(*db.Person)
+	return p
+}

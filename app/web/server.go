@@ -1,0 +1,127 @@
+// Package web is Cohort's HTTP layer: the Fiber app, its middleware chain,
+// rendering (full page or htmx partial), errors, sessions, CSRF and static
+// files. Feature packages (auth, enroll, staff, …) register their routes on
+// a Server and use its helpers; they hold no HTTP plumbing of their own.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/session"
+
+	"cohort/config"
+	"cohort/db"
+)
+
+// Server is the HTTP server and the helpers handlers share.
+type Server struct {
+	app          *fiber.App
+	cfg          *config.Config
+	store        *db.Store
+	log          *slog.Logger
+	assets       *Assets
+	sessions     *session.Store
+	baseOrigin   string
+	shuttingDown atomic.Bool
+}
+
+// Options are the embedded trees the server serves.
+type Options struct {
+	Views  fs.FS
+	Static fs.FS
+}
+
+// New builds the server with its middleware chain and the routes that
+// belong to no feature (health, static files). Features add theirs with
+// Router.
+func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Server, error) {
+	assets, err := LoadAssets(o.Static)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := newEngine(o.Views, assets, false)
+	if err != nil {
+		return nil, fmt.Errorf("views: %w", err)
+	}
+	s := &Server{cfg: cfg, store: store, log: log, assets: assets}
+	s.baseOrigin = cfg.BaseURL
+	s.sessions = newSessionStore(s)
+	s.app = fiber.New(fiber.Config{
+		AppName: "cohort",
+		// Fiber's strings point into pooled buffers by default; copies are
+		// the price of never seeing another request's data.
+		Immutable:               true,
+		Views:                   engine,
+		ErrorHandler:            s.handleError,
+		BodyLimit:               cfg.BodyLimit,
+		ReadTimeout:             cfg.ReadTimeout,
+		WriteTimeout:            cfg.WriteTimeout,
+		IdleTimeout:             cfg.IdleTimeout,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             cfg.ProxyHeader,
+		DisableStartupMessage:   true,
+		ReadBufferSize:          16 * 1024,
+	})
+	s.app.Use(requestID, s.accessLog, s.recoverer, s.securityHeaders,
+		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
+	s.app.Get("/healthz", s.healthz)
+	s.app.Get("/readyz", s.readyz)
+	s.app.Get("/static/*", s.assets.Handler)
+	s.app.Use(s.csrf, s.loadSession)
+	return s, nil
+}
+
+// Router is where features register routes; everything on it has passed
+// CSRF and session loading.
+func (s *Server) Router() fiber.Router { return s.app }
+
+// App is the underlying Fiber app (tests drive it with App().Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Config is the running configuration.
+func (s *Server) Config() *config.Config { return s.cfg }
+
+// Store is the database.
+func (s *Server) Store() *db.Store { return s.store }
+
+// Log is the server's logger.
+func (s *Server) Log() *slog.Logger { return s.log }
+
+// NotFound is the catch-all, registered last.
+func (s *Server) NotFound() {
+	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// Serve answers on ln until ctx is cancelled, then shuts down gracefully:
+// readiness turns 503, the listener closes, and in-flight requests get up to
+// SHUTDOWN_TIMEOUT to finish. It returns only after they have, because
+// returning while Listener is still draining is what kills in-flight
+// requests.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.shuttingDown.Store(true)
+	s.log.Info("shutting down: draining requests", "timeout", s.cfg.ShutdownTimeout.String())
+	start := time.Now()
+	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+	if lerr := <-errc; lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
+		err = lerr
+	}
+	s.log.Info("http server stopped", "took", time.Since(start).Round(time.Millisecond).String())
+	return err
+}

@@ -1,0 +1,279 @@
+// Package config reads Cohort's settings from environment variables (and, in
+// development only, from .env and .env.local) into a typed Config, and
+// validates them so a misconfigured production instance refuses to start with
+// every problem listed at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/joho/godotenv"
+)
+
+// Environments Cohort knows. Anything else is a configuration error.
+const (
+	EnvDevelopment = "development"
+	EnvTest        = "test"
+	EnvProduction  = "production"
+)
+
+// devSecret is used only in development and test so `go run .` works on a
+// fresh clone; production validation rejects it.
+const devSecret = "development-secret-key-not-for-production-use-0123456789"
+
+// Config is every setting Cohort reads. Field tags name the environment
+// variable; README's configuration table mirrors this struct (a test checks).
+type Config struct {
+	Env     string `env:"APP_ENV" envDefault:"development"`
+	Port    int    `env:"PORT" envDefault:"8080"`
+	BaseURL string `env:"BASE_URL" envDefault:"http://localhost:8080"`
+
+	DatabaseURL string `env:"DATABASE_URL"`
+	DataDir     string `env:"DATA_DIR" envDefault:"./data"`
+	// DBMaxOpenConns bounds the Postgres pool (and the SQLite reader pool).
+	DBMaxOpenConns int `env:"DB_MAX_OPEN_CONNS" envDefault:"16"`
+	DBMaxIdleConns int `env:"DB_MAX_IDLE_CONNS" envDefault:"8"`
+	// MigrateOnStart applies pending migrations when serve starts. Production
+	// on fly runs them once from release_command instead.
+	MigrateOnStart *bool `env:"MIGRATE_ON_START"`
+	// SeedDemo seeds demo data into an empty database at start.
+	SeedDemo *bool `env:"SEED_DEMO"`
+	// DevLogin offers "sign in as a demo person". Development only.
+	DevLogin *bool `env:"DEV_LOGIN"`
+
+	SecretKey        string `env:"SECRET_KEY"`
+	PairIDHashSecret string `env:"PAIR_ID_HASH_SECRET"`
+
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat string `env:"LOG_FORMAT"`
+
+	BodyLimit       int           `env:"BODY_LIMIT" envDefault:"1048576"`
+	ReadTimeout     time.Duration `env:"READ_TIMEOUT" envDefault:"15s"`
+	WriteTimeout    time.Duration `env:"WRITE_TIMEOUT" envDefault:"30s"`
+	IdleTimeout     time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+
+	// TrustedProxies lists proxy addresses or CIDRs whose ProxyHeader is
+	// believed for the client IP (and X-Forwarded-Proto/Host).
+	TrustedProxies []string `env:"TRUSTED_PROXIES" envSeparator:","`
+	ProxyHeader    string   `env:"PROXY_HEADER"`
+
+	SessionIdleTimeout     time.Duration `env:"SESSION_IDLE_TIMEOUT" envDefault:"12h"`
+	SessionAbsoluteTimeout time.Duration `env:"SESSION_ABSOLUTE_TIMEOUT" envDefault:"168h"`
+}
+
+// Load reads the configuration from the process environment. In development
+// (APP_ENV unset or "development") it first reads .env and then .env.local
+// from dir; variables already set in the real environment always win.
+func Load(dir string) (*Config, error) {
+	vars := environ()
+	appEnv := vars["APP_ENV"]
+	if appEnv == "" || appEnv == EnvDevelopment {
+		files, err := readDotenv(dir)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range files {
+			if _, set := vars[k]; !set {
+				vars[k] = v
+			}
+		}
+	}
+	return FromMap(vars)
+}
+
+// FromMap builds a Config from a map of variables (no dotenv files). Tests
+// use it to configure an instance without touching the process environment.
+func FromMap(vars map[string]string) (*Config, error) {
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func environ() map[string]string {
+	m := make(map[string]string)
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// readDotenv returns .env overlaid with .env.local; missing files are fine.
+func readDotenv(dir string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, name := range []string{".env", ".env.local"} {
+		p := filepath.Join(dir, name)
+		vals, err := godotenv.Read(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("config: reading %s: %w", p, err)
+		}
+		for k, v := range vals {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// applyDefaults fills the settings whose default depends on the environment.
+func (c *Config) applyDefaults() {
+	dev := c.Env == EnvDevelopment
+	if c.DevLogin == nil {
+		c.DevLogin = boolPtr(dev)
+	}
+	if c.SeedDemo == nil {
+		c.SeedDemo = boolPtr(dev)
+	}
+	if c.MigrateOnStart == nil {
+		c.MigrateOnStart = boolPtr(c.Env != EnvProduction)
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+		if c.Env == EnvProduction {
+			c.LogFormat = "json"
+		}
+	}
+	if c.SecretKey == "" && c.Env != EnvProduction {
+		c.SecretKey = devSecret
+	}
+	if c.PairIDHashSecret == "" && c.Env != EnvProduction {
+		c.PairIDHashSecret = devSecret
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// IsProduction reports whether production rules apply.
+func (c *Config) IsProduction() bool { return c.Env == EnvProduction }
+
+// IsDevelopment reports whether development conveniences apply.
+func (c *Config) IsDevelopment() bool { return c.Env == EnvDevelopment }
+
+// SecureCookies reports whether cookies carry Secure and the __Host- prefix.
+// Only development over plain http goes without, so a browser on
+// http://localhost keeps its session.
+func (c *Config) SecureCookies() bool {
+	return !(c.IsDevelopment() && strings.HasPrefix(c.BaseURL, "http://"))
+}
+
+// Addr is the listen address.
+func (c *Config) Addr() string { return fmt.Sprintf(":%d", c.Port) }
+
+// Problems is every validation failure at once, so an operator fixes them in
+// one round instead of one restart per mistake.
+type Problems []string
+
+func (p Problems) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(p, "\n  - ")
+}
+
+// Validate checks the settings; in production it also enforces what a safe
+// deployment needs. It returns Problems listing everything wrong.
+func (c *Config) Validate() error {
+	var p Problems
+	switch c.Env {
+	case EnvDevelopment, EnvTest, EnvProduction:
+	default:
+		p = append(p, fmt.Sprintf("APP_ENV must be development, test or production (got %q)", c.Env))
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		p = append(p, fmt.Sprintf("PORT must be between 1 and 65535 (got %d)", c.Port))
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		p = append(p, fmt.Sprintf("BASE_URL must be an absolute http(s) URL (got %q)", c.BaseURL))
+	}
+	if _, err := ParseDatabaseURL(c.DatabaseURL, c.DataDir); err != nil {
+		p = append(p, err.Error())
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		p = append(p, fmt.Sprintf("LOG_LEVEL must be debug, info, warn or error (got %q)", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		p = append(p, fmt.Sprintf("LOG_FORMAT must be text or json (got %q)", c.LogFormat))
+	}
+	if c.BodyLimit < 1024 {
+		p = append(p, fmt.Sprintf("BODY_LIMIT must be at least 1024 bytes (got %d)", c.BodyLimit))
+	}
+	if c.DBMaxOpenConns < 1 {
+		p = append(p, "DB_MAX_OPEN_CONNS must be at least 1")
+	}
+	for name, d := range map[string]time.Duration{
+		"READ_TIMEOUT": c.ReadTimeout, "WRITE_TIMEOUT": c.WriteTimeout, "IDLE_TIMEOUT": c.IdleTimeout,
+		"SHUTDOWN_TIMEOUT": c.ShutdownTimeout, "SESSION_IDLE_TIMEOUT": c.SessionIdleTimeout,
+		"SESSION_ABSOLUTE_TIMEOUT": c.SessionAbsoluteTimeout,
+	} {
+		if d <= 0 {
+			p = append(p, name+" must be a positive duration such as 30s")
+		}
+	}
+	for _, tp := range c.TrustedProxies {
+		tp = strings.TrimSpace(tp)
+		if net.ParseIP(tp) == nil {
+			if _, _, err := net.ParseCIDR(tp); err != nil {
+				p = append(p, fmt.Sprintf("TRUSTED_PROXIES entry %q is neither an IP nor a CIDR", tp))
+			}
+		}
+	}
+	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
+		p = append(p, "PROXY_HEADER is set but TRUSTED_PROXIES is empty: the header would never be believed")
+	}
+	if c.IsProduction() {
+		p = append(p, c.productionProblems(u)...)
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	sort.Strings(p)
+	return p
+}
+
+func (c *Config) productionProblems(u *url.URL) []string {
+	var p []string
+	switch {
+	case c.SecretKey == "":
+		p = append(p, "SECRET_KEY is required in production (32 or more random characters)")
+	case len(c.SecretKey) < 32:
+		p = append(p, "SECRET_KEY is too short: use 32 or more random characters")
+	case c.SecretKey == devSecret:
+		p = append(p, "SECRET_KEY is the development default")
+	}
+	switch {
+	case c.PairIDHashSecret == "":
+		p = append(p, "PAIR_ID_HASH_SECRET is required in production (32 or more random characters)")
+	case len(c.PairIDHashSecret) < 32:
+		p = append(p, "PAIR_ID_HASH_SECRET is too short: use 32 or more random characters")
+	}
+	if u != nil && u.Scheme != "https" {
+		p = append(p, fmt.Sprintf("BASE_URL must use https in production (got %q)", c.BaseURL))
+	}
+	if *c.DevLogin {
+		p = append(p, "DEV_LOGIN must be off in production")
+	}
+	if *c.SeedDemo {
+		p = append(p, "SEED_DEMO must be off in production")
+	}
+	return p
+}

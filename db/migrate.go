@@ -1,0 +1,159 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/uptrace/bun/migrate"
+
+	"cohort/config"
+	"cohort/db/migrations"
+)
+
+// sqlTypes is what the migration templates see: the column types that differ
+// between the dialects.
+type sqlTypes struct {
+	Dialect, PK, TS, JSON, Blob, Bool string
+}
+
+var dialectTypes = map[string]sqlTypes{
+	config.DialectSQLite:   {Dialect: "sqlite", PK: "INTEGER PRIMARY KEY AUTOINCREMENT", TS: "TIMESTAMP", JSON: "TEXT", Blob: "BLOB", Bool: "BOOLEAN"},
+	config.DialectPostgres: {Dialect: "pg", PK: "BIGSERIAL PRIMARY KEY", TS: "TIMESTAMPTZ", JSON: "JSONB", Blob: "BYTEA", Bool: "BOOLEAN"},
+}
+
+// pgMigrationLockKey is an arbitrary constant naming Cohort's migration lock.
+const pgMigrationLockKey = 0x636f686f7274 // "cohort"
+
+func (s *Store) migrator() (*migrate.Migrator, error) {
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(migrations.FS); err != nil {
+		return nil, fmt.Errorf("db: reading migrations: %w", err)
+	}
+	return migrate.NewMigrator(s.writer, ms,
+		migrate.WithTableName("schema_migrations"),
+		migrate.WithLocksTableName("schema_migration_locks"),
+		// A migration that fails stays pending, so the next attempt re-runs it.
+		migrate.WithMarkAppliedOnSuccess(true),
+		migrate.WithTemplateData(dialectTypes[s.dialect]),
+	), nil
+}
+
+// MigrationStatus is one migration and whether it has been applied.
+type MigrationStatus struct {
+	Name    string
+	Applied bool
+}
+
+// Migrate applies every pending migration under a lock that concurrent
+// instances wait on, and reports the names applied.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	var applied []string
+	err := s.withMigrationLock(ctx, func(m *migrate.Migrator) error {
+		group, err := m.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		for _, mg := range group.Migrations {
+			applied = append(applied, mg.Name)
+		}
+		return nil
+	})
+	return applied, err
+}
+
+// Rollback reverts the last group of migrations and reports their names.
+func (s *Store) Rollback(ctx context.Context) ([]string, error) {
+	var reverted []string
+	err := s.withMigrationLock(ctx, func(m *migrate.Migrator) error {
+		group, err := m.Rollback(ctx)
+		if err != nil {
+			return err
+		}
+		for _, mg := range group.Migrations {
+			reverted = append(reverted, mg.Name)
+		}
+		return nil
+	})
+	return reverted, err
+}
+
+// MigrationStatuses lists every known migration with its state.
+func (s *Store) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error) {
+	var out []MigrationStatus
+	err := s.withMigrationLock(ctx, func(m *migrate.Migrator) error {
+		ms, err := m.MigrationsWithStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, mg := range ms {
+			out = append(out, MigrationStatus{Name: mg.Name + "_" + mg.Comment, Applied: mg.IsApplied()})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// withMigrationLock initialises the bookkeeping tables and runs fn while
+// holding a lock that a crashed holder cannot leave behind: a session
+// advisory lock on a pinned Postgres connection, an flock on a file beside
+// the SQLite database. (bun's own lock is a row that a crash leaves in place.)
+func (s *Store) withMigrationLock(ctx context.Context, fn func(*migrate.Migrator) error) error {
+	m, err := s.migrator()
+	if err != nil {
+		return err
+	}
+	unlock, err := s.lockMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("db: preparing migration tables: %w", err)
+	}
+	if err := fn(m); err != nil {
+		return fmt.Errorf("db: migrate: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) lockMigrations(ctx context.Context) (func(), error) {
+	switch s.dialect {
+	case config.DialectPostgres:
+		conn, err := s.writer.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", pgMigrationLockKey); err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("db: migration lock: %w", err)
+		}
+		return func() {
+			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", pgMigrationLockKey)
+			_ = conn.Close()
+		}, nil
+	default:
+		return s.flockSQLite()
+	}
+}
+
+func (s *Store) flockSQLite() (func(), error) {
+	var path string
+	if err := s.writer.NewRaw("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(context.Background(), &path); err != nil {
+		return nil, fmt.Errorf("db: locating database file: %w", err)
+	}
+	f, err := os.OpenFile(path+".migrate-lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("db: migration lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("db: migration lock: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
+}
+

@@ -1,0 +1,81 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Program kinds.
+const (
+	KindMentoring   = "mentoring"
+	KindApplication = "application"
+	KindMembership  = "membership"
+)
+
+// ProgramSettings are per-program knobs stored as JSON; typed so a typo is a
+// compile error rather than a silently ignored key.
+type ProgramSettings struct {
+	// DefaultMentorCapacity is how many mentees a mentor takes unless they
+	// say otherwise.
+	DefaultMentorCapacity int `json:"default_mentor_capacity,omitempty"`
+	// MinOverlapHours is the fewest shared available hours a pair needs.
+	MinOverlapHours int `json:"min_overlap_hours,omitempty"`
+	// Flags switches opt-in features on for this program.
+	Flags map[string]bool `json:"flags,omitempty"`
+}
+
+// Program is something people enroll in.
+type Program struct {
+	bun.BaseModel `bun:"table:programs"`
+
+	ID          int64           `bun:"id,pk,autoincrement"`
+	Slug        string          `bun:"slug"`
+	Name        string          `bun:"name"`
+	Kind        string          `bun:"kind"`
+	Description string          `bun:"description"`
+	FormKey     string          `bun:"form_key"`
+	OpensAt     *time.Time      `bun:"opens_at"`
+	ClosesAt    *time.Time      `bun:"closes_at"`
+	TermDays    int             `bun:"term_days"`
+	Settings    ProgramSettings `bun:"settings,type:json"`
+	CreatedAt   time.Time       `bun:"created_at"`
+	UpdatedAt   time.Time       `bun:"updated_at"`
+}
+
+// IsOpen reports whether enrollment is open at t.
+func (p *Program) IsOpen(t time.Time) bool {
+	if p.OpensAt != nil && t.Before(*p.OpensAt) {
+		return false
+	}
+	if p.ClosesAt != nil && !t.Before(*p.ClosesAt) {
+		return false
+	}
+	return true
+}
+
+// CreateProgram inserts p and sets its ID; a taken slug is ErrConflict.
+func (s *Store) CreateProgram(ctx context.Context, p *Program) error {
+	now := s.now()
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.UpdatedAt = now
+	_, err := s.w.NewInsert().Model(p).Returning("id").Exec(ctx)
+	return translate(err)
+}
+
+// ProgramBySlug returns the program or ErrNotFound.
+func (s *Store) ProgramBySlug(ctx context.Context, slug string) (*Program, error) {
+	p := new(Program)
+	err := s.r.NewSelect().Model(p).Where("slug = ?", slug).Scan(ctx)
+	return p, translate(err)
+}
+
+// ListPrograms returns every program by name.
+func (s *Store) ListPrograms(ctx context.Context) ([]*Program, error) {
+	var ps []*Program
+	err := s.r.NewSelect().Model(&ps).Order("name", "id").Scan(ctx)
+	return ps, translate(err)
+}

@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// SessionRow is one server-side session. ID is a hash of the cookie value,
+// so a leaked table does not hand out live sessions.
+type SessionRow struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	ID        string     `bun:"id,pk"`
+	Data      []byte     `bun:"data"`
+	ExpiresAt *time.Time `bun:"expires_at"`
+}
+
+func sessionKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// SessionGet returns a live session's data, or nil if it does not exist or
+// has expired.
+func (s *Store) SessionGet(ctx context.Context, key string) ([]byte, error) {
+	var row SessionRow
+	err := s.r.NewSelect().Model(&row).
+		Where("id = ?", sessionKey(key)).
+		Where("expires_at IS NULL OR expires_at > ?", s.now()).
+		Scan(ctx)
+	if err != nil {
+		if err = translate(err); isNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return row.Data, nil
+}
+
+// SessionSet stores data under key; ttl 0 means no expiry.
+func (s *Store) SessionSet(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	row := SessionRow{ID: sessionKey(key), Data: data}
+	if ttl > 0 {
+		exp := s.now().Add(ttl)
+		row.ExpiresAt = &exp
+	}
+	_, err := s.w.NewInsert().Model(&row).
+		On("CONFLICT (id) DO UPDATE").
+		Set("data = EXCLUDED.data").
+		Set("expires_at = EXCLUDED.expires_at").
+		Exec(ctx)
+	return translate(err)
+}
+
+// SessionDelete removes a session; deleting a missing one is not an error.
+func (s *Store) SessionDelete(ctx context.Context, key string) error {
+	_, err := s.w.NewDelete().Model((*SessionRow)(nil)).Where("id = ?", sessionKey(key)).Exec(ctx)
+	return translate(err)
+}
+
+// SessionReset removes every session (signs everyone out).
+func (s *Store) SessionReset(ctx context.Context) error {
+	_, err := s.w.NewDelete().Model((*SessionRow)(nil)).Where("1 = 1").Exec(ctx)
+	return translate(err)
+}
+
+// DeleteExpiredSessions removes sessions past their expiry and says how many.
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res, err := s.w.NewDelete().Model((*SessionRow)(nil)).Where("expires_at <= ?", s.now()).Exec(ctx)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return res.RowsAffected()
+}

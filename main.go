@@ -1,0 +1,290 @@
+// Command cohort runs the Cohort server and its maintenance commands.
+//
+//	cohort [serve]                         run the web server (default)
+//	cohort migrate up|down|status          manage the database schema
+//	cohort seed demo [--participants N]    load deterministic demo data
+//	cohort load -url URL [flags]           put HTTP load on a local server
+//	cohort version | help
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	_ "time/tzdata" // time zones work in a scratch-like image too
+
+	"cohort/app"
+	"cohort/app/demo"
+	"cohort/app/loadgen"
+	"cohort/config"
+	"cohort/db"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `Usage: cohort <command> [arguments]
+
+Commands:
+  serve                          run the web server (the default)
+  migrate up|down|status         apply, revert the last group of, or list migrations
+  seed demo [--participants N]   load deterministic demo data (default 60 participants)
+             [--seed S]
+  load -url URL [flags]          load-test a server on this machine (-h for flags)
+  version                        print the version
+  help                           print this help
+
+Configuration comes from environment variables; see README.md.
+`
+
+// exitUsage is the exit code for a command line we do not understand.
+const exitUsage = 2
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		if len(args) > 0 {
+			return badUsage(stderr, "serve takes no arguments")
+		}
+		err = serve(stderr)
+	case "migrate":
+		if len(args) != 1 {
+			return badUsage(stderr, "migrate needs one of: up, down, status")
+		}
+		err = migrate(args[0], stdout, stderr)
+	case "seed":
+		return seed(args, stdout, stderr)
+	case "load":
+		return load(args, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "cohort", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		return badUsage(stderr, fmt.Sprintf("unknown command %q", cmd))
+	}
+	var u usageError
+	if errors.As(err, &u) {
+		return badUsage(stderr, u.msg)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func badUsage(stderr io.Writer, msg string) int {
+	fmt.Fprintf(stderr, "cohort: %s\n\n%s", msg, usage)
+	return exitUsage
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func openStore(ctx context.Context, cfg *config.Config) (*db.Store, error) {
+	return db.Open(ctx, cfg.Database(), db.Options{MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns})
+}
+
+func serve(stderr io.Writer) error {
+	cfg, err := config.Load(".")
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if *cfg.MigrateOnStart {
+		applied, err := store.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) > 0 {
+			log.Info("migrations applied", "names", strings.Join(applied, ","))
+		}
+	}
+	if *cfg.SeedDemo {
+		if err := seedIfEmpty(ctx, store, log); err != nil {
+			return err
+		}
+	}
+	srv, err := app.New(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return err
+	}
+	log.Info("cohort listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "env", cfg.Env,
+		"db", cfg.Database().Dialect, "version", version, "dev_login", *cfg.DevLogin)
+	// Order matters: HTTP drains first, then (later) the scheduler, then the
+	// database closes via the deferred Close.
+	return srv.Serve(ctx, ln)
+}
+
+func seedIfEmpty(ctx context.Context, store *db.Store, log *slog.Logger) error {
+	n, err := store.CountPeople(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	sum, err := demo.Seed(ctx, store, demo.Options{Participants: demo.DefaultParticipants, Seed: demo.DefaultSeed})
+	if err != nil {
+		return fmt.Errorf("seeding demo data: %w", err)
+	}
+	log.Info("demo data seeded", "people", sum.People, "enrollments", sum.Enrollments)
+	return nil
+}
+
+func migrate(sub string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(".")
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	var names []string
+	switch sub {
+	case "up", "down", "status":
+	default:
+		return usageError{fmt.Sprintf("unknown migrate subcommand %q (want up, down or status)", sub)}
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch sub {
+	case "up":
+		if names, err = store.Migrate(ctx); err != nil {
+			return err
+		}
+		if len(names) == 0 {
+			fmt.Fprintln(stdout, "database is up to date")
+		}
+		for _, n := range names {
+			fmt.Fprintln(stdout, "applied", n)
+		}
+	case "down":
+		if names, err = store.Rollback(ctx); err != nil {
+			return err
+		}
+		if len(names) == 0 {
+			fmt.Fprintln(stdout, "nothing to roll back")
+		}
+		for _, n := range names {
+			fmt.Fprintln(stdout, "reverted", n)
+		}
+	case "status":
+		st, err := store.MigrationStatuses(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range st {
+			state := "pending"
+			if m.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(stdout, "%-8s %s\n", state, m.Name)
+		}
+	}
+	return nil
+}
+
+func seed(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "demo" {
+		return badUsage(stderr, "seed needs a dataset name: seed demo")
+	}
+	fs := flag.NewFlagSet("seed demo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	n := fs.Int("participants", demo.DefaultParticipants, "participants to create")
+	s := fs.Uint64("seed", demo.DefaultSeed, "random seed (same seed, same data)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return badUsage(stderr, "seed demo: "+err.Error())
+	}
+	if fs.NArg() > 0 || *n < 0 {
+		return badUsage(stderr, "seed demo takes only --participants N (N ≥ 0) and --seed S")
+	}
+	cfg, err := config.Load(".")
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	ctx := context.Background()
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	sum, err := demo.Seed(ctx, store, demo.Options{Participants: *n, Seed: *s})
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "seeded %d people, %d enrollments, %d interests in %s\n",
+		sum.People, sum.Enrollments, sum.Interests, sum.Took.Round(1e6))
+	return 0
+}
+
+func load(args []string, stdout, stderr io.Writer) int {
+	o, err := loadgen.ParseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return badUsage(stderr, "load: "+err.Error())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := loadgen.Run(ctx, o)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, res.String())
+	if res.Failures > 0 {
+		return 1
+	}
+	return 0
+}
