@@ -156,4 +156,3 @@ func (s *Store) flockSQLite() (func(), error) {
 		_ = f.Close()
 	}, nil
 }
-
