@@ -174,17 +174,17 @@ func seedIfEmpty(ctx context.Context, store *db.Store, log *slog.Logger) error {
 }
 
 func migrate(sub string, stdout, stderr io.Writer) error {
+	switch sub {
+	case "up", "down", "status":
+	default:
+		return usageError{fmt.Sprintf("unknown migrate subcommand %q (want up, down or status)", sub)}
+	}
 	cfg, err := config.Load(".")
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
 	var names []string
-	switch sub {
-	case "up", "down", "status":
-	default:
-		return usageError{fmt.Sprintf("unknown migrate subcommand %q (want up, down or status)", sub)}
-	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

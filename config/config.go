@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -96,13 +97,35 @@ func Load(dir string) (*Config, error) {
 func FromMap(vars map[string]string) (*Config, error) {
 	var c Config
 	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, parseProblems(err)
 	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// parseProblems turns caarlos0/env's parse errors, which name the Go field
+// (ReadTimeout), into Problems naming the variable (READ_TIMEOUT).
+func parseProblems(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("config: %w", err)
+	}
+	var p Problems
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := reflect.TypeFor[Config]().FieldByName(pe.Name); ok && f.Tag.Get("env") != "" {
+				p = append(p, fmt.Sprintf("%s: %v", f.Tag.Get("env"), pe.Err))
+				continue
+			}
+		}
+		p = append(p, e.Error())
+	}
+	sort.Strings(p)
+	return p
 }
 
 func environ() map[string]string {
@@ -159,6 +182,9 @@ func (c *Config) applyDefaults() {
 		c.PairIDHashSecret = devSecret
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	for i, tp := range c.TrustedProxies {
+		c.TrustedProxies[i] = strings.TrimSpace(tp)
+	}
 }
 
 func boolPtr(b bool) *bool { return &b }
@@ -265,6 +291,8 @@ func (c *Config) productionProblems(u *url.URL) []string {
 		p = append(p, "PAIR_ID_HASH_SECRET is required in production (32 or more random characters)")
 	case len(c.PairIDHashSecret) < 32:
 		p = append(p, "PAIR_ID_HASH_SECRET is too short: use 32 or more random characters")
+	case c.PairIDHashSecret == devSecret:
+		p = append(p, "PAIR_ID_HASH_SECRET is the development default")
 	}
 	if u != nil && u.Scheme != "https" {
 		p = append(p, fmt.Sprintf("BASE_URL must use https in production (got %q)", c.BaseURL))

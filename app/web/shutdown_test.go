@@ -1,0 +1,156 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cohort/app/apptest"
+	"cohort/app/web"
+	"cohort/config"
+	"cohort/db"
+	"cohort/db/dbtest"
+	"cohort/static"
+	"cohort/views"
+)
+
+// bare builds a server with extra test routes (registered before the
+// catch-all, as features are).
+func bare(t *testing.T, s *db.Store, routes func(r fiber.Router)) *web.Server {
+	t.Helper()
+	srv, err := web.New(apptest.Config(t, nil), s, apptest.Logger(), web.Options{Views: views.FS, Static: static.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes(srv.Router())
+	srv.NotFound()
+	return srv
+}
+
+// A request in flight when SIGINT arrives completes with 200, and Serve
+// returns only after it has (the trap: returning from main earlier kills it).
+func TestGracefulShutdownOnSignal(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	started := make(chan struct{})
+	srv := bare(t, s, func(r fiber.Router) {
+		r.Get("/slow", func(c *fiber.Ctx) error {
+			close(started)
+			time.Sleep(1500 * time.Millisecond)
+			return c.SendString("finished")
+		})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+
+	type result struct {
+		status int
+		body   string
+		err    error
+		at     time.Time
+	}
+	got := make(chan result, 1)
+	go func() {
+		res, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			got <- result{err: err, at: time.Now()}
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		got <- result{status: res.StatusCode, body: string(b), at: time.Now()}
+	}()
+	<-started
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var serveErr error
+	var returned time.Time
+	select {
+	case serveErr = <-served:
+		returned = time.Now()
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after SIGINT")
+	}
+	r := <-got
+	if r.err != nil || r.status != 200 || r.body != "finished" {
+		t.Fatalf("in-flight request: %d %q %v; want 200 finished", r.status, r.body, r.err)
+	}
+	if serveErr != nil {
+		t.Fatalf("Serve: %v", serveErr)
+	}
+	if returned.Before(r.at.Add(-50 * time.Millisecond)) {
+		t.Fatal("Serve returned before the in-flight request finished")
+	}
+	// Once shutdown has begun the instance reports not ready.
+	res, err := srv.App().Test(httpRequest("/readyz"))
+	if err != nil || res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz after shutdown = %v %v, want 503", res.StatusCode, err)
+	}
+}
+
+func httpRequest(path string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, path, nil)
+	return req
+}
+
+func TestPanicBecomesLogged500(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	srv := bare(t, s, func(r fiber.Router) {
+		r.Get("/boom", func(c *fiber.Ctx) error { panic("secret internal detail") })
+	})
+	c := apptest.NewClient(t, srv)
+	res := c.Get("/boom")
+	if res.StatusCode != 500 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if strings.Contains(res.Body, "secret internal detail") {
+		t.Fatal("panic value leaked to the user")
+	}
+	if id := res.Header.Get("X-Request-ID"); id == "" || !strings.Contains(res.Body, id) {
+		t.Fatal("error page lacks the request id")
+	}
+	// The server keeps serving.
+	if res := c.Get("/healthz"); res.StatusCode != 200 {
+		t.Fatalf("after panic healthz = %d", res.StatusCode)
+	}
+}
+
+func TestRequestIDKeptWhenSane(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	srv := bare(t, s, func(fiber.Router) {})
+	tests := []struct {
+		in   string
+		keep bool
+	}{
+		{"abcdef12-3456-7890", true},
+		{"short", false},
+		{"has spaces in it!!", false},
+		{strings.Repeat("a", 65), false},
+	}
+	for _, tt := range tests {
+		req := httpRequest("/healthz")
+		req.Header.Set("X-Request-ID", tt.in)
+		res, err := srv.App().Test(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Header.Get("X-Request-ID"); (got == tt.in) != tt.keep || got == "" {
+			t.Errorf("request id %q → %q, keep=%v", tt.in, got, tt.keep)
+		}
+	}
+}
