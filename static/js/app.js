@@ -3,6 +3,9 @@
 (function () {
   "use strict";
 
+  // Lets styles and tests know the script ran (the CSP allowed it).
+  document.documentElement.dataset.js = "on";
+
   // Move focus where a screen-reader or keyboard user needs it after htmx
   // swaps content: an error summary first, else the new main heading.
   document.addEventListener("htmx:afterSettle", function (ev) {
