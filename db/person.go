@@ -97,7 +97,7 @@ func (s *Store) PeopleByEmails(ctx context.Context, emails []string) ([]*Person,
 		norm[i] = NormalizeEmail(e)
 	}
 	var ps []*Person
-	if err := s.r.NewSelect().Model(&ps).Where("email IN (?)", bun.In(norm)).Scan(ctx); err != nil {
+	if err := s.r.NewSelect().Model(&ps).Where("email IN (?)", bun.List(norm)).Scan(ctx); err != nil {
 		return nil, translate(err)
 	}
 	byEmail := make(map[string]*Person, len(ps))

@@ -225,7 +225,6 @@ func TestCSRF(t *testing.T) {
 	})
 }
 
-var sessionCookie = regexp.MustCompile(`^__Host-cohort_session=`)
 
 func TestDevSignInSessionLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *db.Store) {
