@@ -225,7 +225,6 @@ func TestCSRF(t *testing.T) {
 	})
 }
 
-
 func TestDevSignInSessionLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *db.Store) {
 		seeded(t, s)
