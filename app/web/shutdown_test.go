@@ -154,3 +154,38 @@ func TestRequestIDKeptWhenSane(t *testing.T) {
 		}
 	}
 }
+
+// Behind fly the client address comes from Fly-Client-IP, but only when the
+// connection comes from a configured proxy; anyone else's header is ignored.
+func TestClientIPFromTrustedProxyOnly(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	tests := []struct {
+		name      string
+		overrides map[string]string
+		want      string
+	}{
+		// App.Test connections come from 0.0.0.0.
+		{"trusted proxy", map[string]string{"TRUSTED_PROXIES": "0.0.0.0", "PROXY_HEADER": "Fly-Client-IP"}, "203.0.113.9"},
+		{"untrusted peer", map[string]string{"TRUSTED_PROXIES": "10.0.0.1", "PROXY_HEADER": "Fly-Client-IP"}, "0.0.0.0"},
+		{"no proxy configured", nil, "0.0.0.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, err := web.New(apptest.Config(t, tt.overrides), s, apptest.Logger(), web.Options{Views: views.FS, Static: static.FS})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Router().Get("/ip", func(c *fiber.Ctx) error { return c.SendString(c.IP()) })
+			req := httpRequest("/ip")
+			req.Header.Set("Fly-Client-IP", "203.0.113.9")
+			res, err := srv.App().Test(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			if string(b) != tt.want {
+				t.Fatalf("client IP = %q, want %q", b, tt.want)
+			}
+		})
+	}
+}
