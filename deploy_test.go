@@ -219,7 +219,7 @@ var deployChecks = []deployCheck{
 	}},
 	{"fly/no_secrets_in_env", func(d *deployment) error {
 		// fly.toml is committed; these belong in `fly secrets set`.
-		for _, k := range []string{"DATABASE_URL", "SECRET_KEY", "PAIR_ID_HASH_SECRET"} {
+		for _, k := range []string{"DATABASE_URL", "SECRET_KEY", "PAIR_ID_HASH_SECRET", "SMTP_PASSWORD", "OIDC_CLIENT_SECRET"} {
 			if _, ok := d.fly.Env[k]; ok {
 				return fmt.Errorf("[env] sets %s: use `fly secrets set` instead", k)
 			}
@@ -423,6 +423,9 @@ func productionConfig(d *deployment) (*config.Config, error) {
 		"DATABASE_URL":        "postgres://cohort:pw@cohort-db.flycast:5432/cohort",
 		"SECRET_KEY":          strings.Repeat("s", 64),
 		"PAIR_ID_HASH_SECRET": strings.Repeat("p", 64),
+		"SMTP_HOST":           "smtp.example.org",
+		"SMTP_USERNAME":       "cohort",
+		"SMTP_PASSWORD":       "placeholder",
 	} {
 		if _, ok := vars[k]; !ok {
 			vars[k] = v

@@ -70,7 +70,46 @@ type Config struct {
 
 	SessionIdleTimeout     time.Duration `env:"SESSION_IDLE_TIMEOUT" envDefault:"12h"`
 	SessionAbsoluteTimeout time.Duration `env:"SESSION_ABSOLUTE_TIMEOUT" envDefault:"168h"`
+
+	// OpenID Connect (Auth0 or any provider with discovery). Sign-in by SSO
+	// is offered when OIDC_ISSUER is set.
+	OIDCIssuer       string   `env:"OIDC_ISSUER"`
+	OIDCClientID     string   `env:"OIDC_CLIENT_ID"`
+	OIDCClientSecret string   `env:"OIDC_CLIENT_SECRET"`
+	OIDCScopes       []string `env:"OIDC_SCOPES" envSeparator:" " envDefault:"openid email profile"`
+	OIDCName         string   `env:"OIDC_NAME" envDefault:"Company SSO"`
+	// GroupsClaim names the ID-token claim listing the person's groups.
+	GroupsClaim string   `env:"GROUPS_CLAIM" envDefault:"https://sso.mozilla.com/claim/groups"`
+	StaffGroups []string `env:"STAFF_GROUPS" envSeparator:","`
+	AdminGroups []string `env:"ADMIN_GROUPS" envSeparator:","`
+
+	// Sign-in by a code sent by email.
+	EmailLogin bool `env:"EMAIL_LOGIN" envDefault:"true"`
+	// SelfRegistration lets an unknown email address create an account by
+	// signing in with a code.
+	SelfRegistration     bool          `env:"SELF_REGISTRATION" envDefault:"true"`
+	LoginCodeTTL         time.Duration `env:"LOGIN_CODE_TTL" envDefault:"10m"`
+	LoginCodeMaxAttempts int           `env:"LOGIN_CODE_MAX_ATTEMPTS" envDefault:"5"`
+	// Sign-in requests allowed per RateLimitWindow, per client IP and per
+	// email address (stored in the database, so shared by all instances).
+	RateLimitPerIP    int           `env:"RATE_LIMIT_PER_IP" envDefault:"30"`
+	RateLimitPerEmail int           `env:"RATE_LIMIT_PER_EMAIL" envDefault:"5"`
+	RateLimitWindow   time.Duration `env:"RATE_LIMIT_WINDOW" envDefault:"15m"`
+
+	// Outgoing mail. Without SMTP_HOST, mail stays in the database outbox
+	// (shown at /dev/outbox in development).
+	SMTPHost     string `env:"SMTP_HOST"`
+	SMTPPort     int    `env:"SMTP_PORT" envDefault:"587"`
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD"`
+	// SMTPTLS is starttls (required), tls (implicit, port 465) or none
+	// (local relays and tests only).
+	SMTPTLS  string `env:"SMTP_TLS" envDefault:"starttls"`
+	MailFrom string `env:"MAIL_FROM" envDefault:"Cohort <cohort@localhost>"`
 }
+
+// OIDCEnabled reports whether sign-in by SSO is configured.
+func (c *Config) OIDCEnabled() bool { return c.OIDCIssuer != "" }
 
 // Load reads the configuration from the process environment. In development
 // (APP_ENV unset or "development") it first reads .env and then .env.local
@@ -266,6 +305,7 @@ func (c *Config) Validate() error {
 	if c.ProxyHeader != "" && len(c.TrustedProxies) == 0 {
 		p = append(p, "PROXY_HEADER is set but TRUSTED_PROXIES is empty: the header would never be believed")
 	}
+	p = append(p, c.authProblems()...)
 	if c.IsProduction() {
 		p = append(p, c.productionProblems(u)...)
 	}
@@ -273,6 +313,39 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	sort.Strings(p)
+	return p
+}
+
+func (c *Config) authProblems() []string {
+	var p []string
+	if c.OIDCIssuer != "" || c.OIDCClientID != "" || c.OIDCClientSecret != "" {
+		if c.OIDCIssuer == "" || c.OIDCClientID == "" || c.OIDCClientSecret == "" {
+			p = append(p, "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together")
+		}
+		if iu, err := url.Parse(c.OIDCIssuer); c.OIDCIssuer != "" && (err != nil || iu.Host == "" || (iu.Scheme != "https" && iu.Scheme != "http")) {
+			p = append(p, fmt.Sprintf("OIDC_ISSUER must be the provider's URL, e.g. https://TENANT.auth0.com/ (got %q)", c.OIDCIssuer))
+		}
+	}
+	if c.LoginCodeTTL < time.Minute || c.LoginCodeTTL > time.Hour {
+		p = append(p, "LOGIN_CODE_TTL must be between 1m and 1h")
+	}
+	if c.LoginCodeMaxAttempts < 1 || c.LoginCodeMaxAttempts > 10 {
+		p = append(p, "LOGIN_CODE_MAX_ATTEMPTS must be between 1 and 10")
+	}
+	if c.RateLimitPerIP < 1 || c.RateLimitPerEmail < 1 || c.RateLimitWindow <= 0 {
+		p = append(p, "RATE_LIMIT_PER_IP and RATE_LIMIT_PER_EMAIL must be at least 1 and RATE_LIMIT_WINDOW positive")
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		p = append(p, fmt.Sprintf("SMTP_TLS must be starttls, tls or none (got %q)", c.SMTPTLS))
+	}
+	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+		p = append(p, "SMTP_PORT must be between 1 and 65535")
+	}
+	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+		p = append(p, "SMTP_USERNAME and SMTP_PASSWORD must be set together")
+	}
 	return p
 }
 
@@ -302,6 +375,15 @@ func (c *Config) productionProblems(u *url.URL) []string {
 	}
 	if *c.SeedDemo {
 		p = append(p, "SEED_DEMO must be off in production")
+	}
+	if !c.OIDCEnabled() && !c.EmailLogin {
+		p = append(p, "no way to sign in: set OIDC_ISSUER (SSO) or EMAIL_LOGIN=true")
+	}
+	if c.SMTPHost == "" {
+		p = append(p, "SMTP_HOST is required in production (sign-in codes and notifications are mailed)")
+	}
+	if c.SMTPHost != "" && c.SMTPTLS == "none" {
+		p = append(p, "SMTP_TLS=none is not allowed in production")
 	}
 	return p
 }

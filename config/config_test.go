@@ -18,6 +18,7 @@ func validProduction() map[string]string {
 		"SECRET_KEY":          strings.Repeat("s", 32),
 		"PAIR_ID_HASH_SECRET": strings.Repeat("p", 40),
 		"DATABASE_URL":        "postgres://cohort:pw@db.internal:5432/cohort?sslmode=require",
+		"SMTP_HOST":           "smtp.example.org",
 	}
 }
 
@@ -147,6 +148,7 @@ func TestProduction(t *testing.T) {
 				"SECRET_KEY is required",
 				"PAIR_ID_HASH_SECRET is required",
 				"BASE_URL must use https",
+				"SMTP_HOST is required",
 			},
 		},
 		{
@@ -158,6 +160,7 @@ func TestProduction(t *testing.T) {
 				"BASE_URL must use https",
 				"DEV_LOGIN must be off",
 				"SEED_DEMO must be off",
+				"SMTP_HOST is required",
 			},
 		},
 		{
@@ -443,6 +446,7 @@ func TestLoad(t *testing.T) {
 				"SECRET_KEY":          strings.Repeat("k", 32),
 				"PAIR_ID_HASH_SECRET": strings.Repeat("h", 32),
 				"DATABASE_URL":        "postgres://u@h/db",
+				"SMTP_HOST":           "smtp.example.org",
 			},
 			wantPort: 8080,
 			wantEnv:  EnvProduction,
@@ -452,7 +456,7 @@ func TestLoad(t *testing.T) {
 	// environment cannot leak in.
 	touched := []string{"APP_ENV", "PORT", "A", "BASE_URL", "SECRET_KEY", "PAIR_ID_HASH_SECRET",
 		"DATABASE_URL", "DATA_DIR", "LOG_FORMAT", "LOG_LEVEL", "DEV_LOGIN", "SEED_DEMO",
-		"MIGRATE_ON_START", "TRUSTED_PROXIES", "PROXY_HEADER"}
+		"MIGRATE_ON_START", "TRUSTED_PROXIES", "PROXY_HEADER", "SMTP_HOST", "OIDC_ISSUER", "EMAIL_LOGIN"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, k := range touched {
