@@ -40,7 +40,7 @@ func devLogin(s *web.Server) fiber.Handler {
 		if p.Status != db.PersonActive {
 			return apperr.New(apperr.Forbidden, "That account is disabled.")
 		}
-		if err := s.SignIn(c, p); err != nil {
+		if err := s.SignIn(c, p, web.MethodDev, nil); err != nil {
 			return err
 		}
 		s.Log().Info("dev sign-in", "person_id", p.ID, "request_id", web.RequestID(c))

@@ -12,6 +12,7 @@ const (
 	localRequestID = "request_id"
 	localPerson    = "person"
 	localCSRF      = "csrf"
+	localAuth      = "auth"
 )
 
 // HeaderRequestID carries the request id both ways.

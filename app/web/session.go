@@ -17,7 +17,23 @@ const (
 	sessPersonID = "pid"
 	sessCreated  = "created" // unix seconds; enforces the absolute lifetime
 	sessSeen     = "seen"    // unix seconds; refreshed at most every touchEvery
+	sessMethod   = "method"  // how the person signed in: dev, oidc, email
+	sessMFA      = "mfa"     // int64 1 once a second factor was verified
+	sessFlow     = "flow:"   // prefix of short-lived sign-in flow values
 )
+
+// Sign-in methods.
+const (
+	MethodDev   = "dev"
+	MethodOIDC  = "oidc"
+	MethodEmail = "email"
+)
+
+// Auth describes the current session's sign-in.
+type Auth struct {
+	Method      string
+	MFAVerified bool
+}
 
 // touchEvery limits how often an active session is written back to extend
 // its idle lifetime: once every few minutes, not on every request.
@@ -83,6 +99,9 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(localPerson, p)
+	method, _ := sess.Get(sessMethod).(string)
+	mfa, _ := sess.Get(sessMFA).(int64)
+	c.Locals(localAuth, Auth{Method: method, MFAVerified: mfa == 1})
 	seen, _ := sess.Get(sessSeen).(int64)
 	if now.Sub(time.Unix(seen, 0)) > touchEvery {
 		sess.Set(sessSeen, now.Unix())
@@ -94,8 +113,9 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 }
 
 // SignIn starts a session for p under a new session id (so an id planted
-// before sign-in is worthless after) and a new CSRF nonce.
-func (s *Server) SignIn(c *fiber.Ctx, p *db.Person) error {
+// before sign-in is worthless after) and a new CSRF nonce. extra holds
+// method-specific values to keep (e.g. the ID token for provider logout).
+func (s *Server) SignIn(c *fiber.Ctx, p *db.Person, method string, extra map[string]string) error {
 	sess, err := s.sessions.Get(c)
 	if err != nil {
 		return err
@@ -103,16 +123,93 @@ func (s *Server) SignIn(c *fiber.Ctx, p *db.Person) error {
 	if err := sess.Regenerate(); err != nil {
 		return err
 	}
+	for _, k := range sess.Keys() {
+		sess.Delete(k) // nothing from before sign-in survives it
+	}
 	now := s.store.Now().Unix()
 	sess.Set(sessPersonID, p.ID)
 	sess.Set(sessCreated, now)
 	sess.Set(sessSeen, now)
+	sess.Set(sessMethod, method)
+	for k, v := range extra {
+		sess.Set(sessFlow+k, v)
+	}
 	if err := sess.Save(); err != nil {
 		return err
 	}
 	s.setCSRFNonce(c)
 	c.Locals(localPerson, p)
+	c.Locals(localAuth, Auth{Method: method})
 	return s.store.RecordLogin(c.UserContext(), p.ID)
+}
+
+// MarkMFAVerified records on the current session that the second factor was
+// checked, under a new session id.
+func (s *Server) MarkMFAVerified(c *fiber.Ctx) error {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	if err := sess.Regenerate(); err != nil {
+		return err
+	}
+	sess.Set(sessMFA, int64(1))
+	auth := CurrentAuth(c)
+	auth.MFAVerified = true
+	c.Locals(localAuth, auth)
+	return sess.Save()
+}
+
+// SetFlow keeps a short-lived value for a sign-in flow (OIDC state and
+// nonce, the email a code was sent to) in the server-side session, creating
+// one for an anonymous visitor if needed.
+func (s *Server) SetFlow(c *fiber.Ctx, values map[string]string) error {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	for k, v := range values {
+		sess.Set(sessFlow+k, v)
+	}
+	// A flow session lives as long as a sign-in takes, not a full session.
+	if _, signedIn := sess.Get(sessPersonID).(int64); !signedIn {
+		sess.SetExpiry(30 * time.Minute)
+	}
+	return sess.Save()
+}
+
+// Flow reads a value set by SetFlow (or kept by SignIn); "" if absent.
+func (s *Server) Flow(c *fiber.Ctx, key string) (string, error) {
+	if c.Cookies(s.sessionCookieName()) == "" {
+		return "", nil
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return "", err
+	}
+	v, _ := sess.Get(sessFlow + key).(string)
+	return v, nil
+}
+
+// ClearFlow removes flow values (single use: a state or code is consumed).
+func (s *Server) ClearFlow(c *fiber.Ctx, keys ...string) error {
+	if c.Cookies(s.sessionCookieName()) == "" {
+		return nil
+	}
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		sess.Delete(sessFlow + k)
+	}
+	return sess.Save()
+}
+
+// CurrentAuth is how the current session signed in.
+func CurrentAuth(c *fiber.Ctx) Auth {
+	a, _ := c.Locals(localAuth).(Auth)
+	return a
 }
 
 // SignOut deletes the server-side session and its cookie.

@@ -293,7 +293,7 @@ func TestDevSignInAbsentInProduction(t *testing.T) {
 		seeded(t, s)
 		srv := apptest.New(t, s, map[string]string{
 			"APP_ENV": "production", "BASE_URL": "https://cohort.example", "DEV_LOGIN": "false",
-			"SECRET_KEY": strings.Repeat("k", 40), "PAIR_ID_HASH_SECRET": strings.Repeat("p", 40),
+			"SECRET_KEY": strings.Repeat("k", 40), "PAIR_ID_HASH_SECRET": strings.Repeat("p", 40), "SMTP_HOST": "smtp.example.org",
 		})
 		c := apptest.NewClient(t, srv)
 		if home := c.Get("/"); strings.Contains(home.Body, "Development sign-in") || strings.Contains(home.Body, "/dev/login") {
