@@ -18,12 +18,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	_ "time/tzdata" // time zones work in a scratch-like image too
 
 	"cohort/app"
 	"cohort/app/demo"
 	"cohort/app/loadgen"
+	"cohort/app/mail"
 	"cohort/config"
 	"cohort/db"
 )
@@ -145,6 +147,24 @@ func serve(stderr io.Writer) error {
 			return err
 		}
 	}
+	// The mail dispatcher delivers what requests put in the outbox. It has
+	// its own context: a signal stops HTTP first, and mail enqueued by the
+	// requests still draining must find the dispatcher running.
+	sender, err := mail.NewSender(cfg)
+	if err != nil {
+		return err
+	}
+	if sender == nil && *cfg.DevLogin {
+		log.Info("SMTP_HOST is not set: mail stays in the outbox", "page", cfg.BaseURL+"/dev/outbox")
+	}
+	mailCtx, cancelMail := context.WithCancel(context.WithoutCancel(ctx))
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		mail.NewDispatcher(cfg, store, sender, log).Run(mailCtx, mail.DefaultInterval)
+	}()
+	stopMail := sync.OnceFunc(func() { cancelMail(); <-mailDone })
+	defer stopMail() // early returns: still before the deferred store.Close
 	srv, err := app.New(cfg, store, log)
 	if err != nil {
 		return err
@@ -155,9 +175,12 @@ func serve(stderr io.Writer) error {
 	}
 	log.Info("cohort listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "env", cfg.Env,
 		"db", cfg.Database().Dialect, "version", version, "dev_login", *cfg.DevLogin)
-	// Order matters: HTTP drains first, then (later) the scheduler, then the
-	// database closes via the deferred Close.
-	return srv.Serve(ctx, ln)
+	// Order matters: HTTP drains first, then background workers stop (the
+	// mail dispatcher; later the scheduler), then the database closes via
+	// the deferred Close.
+	err = srv.Serve(ctx, ln)
+	stopMail()
+	return err
 }
 
 func seedIfEmpty(ctx context.Context, store *db.Store, log *slog.Logger) error {

@@ -1,5 +1,3 @@
-// Package auth signs people in and out: the development sign-in for now;
-// SSO (OIDC) and email codes build on the same Server.SignIn.
 package auth
 
 import (
@@ -12,38 +10,24 @@ import (
 	"cohort/db"
 )
 
-// Register adds sign-out, and the development sign-in when DEV_LOGIN is on
-// (configuration refuses DEV_LOGIN in production, so the route cannot exist
-// there).
-func Register(s *web.Server) {
-	r := s.Router()
-	if *s.Config().DevLogin {
-		r.Post("/dev/login", devLogin(s))
+// devLogin signs in as any existing person, without a password. It is only
+// registered when DEV_LOGIN is on, which configuration refuses in
+// production.
+func (h *handlers) devLogin(c *fiber.Ctx) error {
+	s := h.s
+	p, err := s.Store().PersonByEmail(c.UserContext(), c.FormValue("email"))
+	if errors.Is(err, db.ErrNotFound) {
+		return apperr.New(apperr.Invalid, "There is no demo person with that email.")
 	}
-	r.Post("/logout", func(c *fiber.Ctx) error {
-		if err := s.SignOut(c); err != nil {
-			return err
-		}
-		return c.Redirect("/", fiber.StatusSeeOther)
-	})
-}
-
-func devLogin(s *web.Server) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		p, err := s.Store().PersonByEmail(c.UserContext(), c.FormValue("email"))
-		if errors.Is(err, db.ErrNotFound) {
-			return apperr.New(apperr.Invalid, "There is no demo person with that email.")
-		}
-		if err != nil {
-			return err
-		}
-		if p.Status != db.PersonActive {
-			return apperr.New(apperr.Forbidden, "That account is disabled.")
-		}
-		if err := s.SignIn(c, p, web.MethodDev, nil); err != nil {
-			return err
-		}
-		s.Log().Info("dev sign-in", "person_id", p.ID, "request_id", web.RequestID(c))
-		return c.Redirect("/", fiber.StatusSeeOther)
+	if err != nil {
+		return err
 	}
+	if p.Status != db.PersonActive {
+		return apperr.New(apperr.Forbidden, "That account is disabled.")
+	}
+	if err := s.SignIn(c, p, web.MethodDev, nil); err != nil {
+		return err
+	}
+	s.Log().Info("signed in", "method", web.MethodDev, "person_id", p.ID, "request_id", web.RequestID(c))
+	return c.Redirect("/", fiber.StatusSeeOther)
 }

@@ -1,0 +1,80 @@
+// Package auth signs people in and out: by the organization's OpenID
+// Connect provider (via goth, with the ID token verified here), by a code
+// sent by email, and — in development only — as a demo person. Admins who
+// sign in by email code also confirm a TOTP second factor.
+package auth
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	cmail "cohort/app/mail"
+	"cohort/app/web"
+)
+
+type handlers struct {
+	s      *web.Server
+	outbox *cmail.Outbox
+	oidc   *oidcClient // nil when SSO is not configured
+	sealer sealer
+}
+
+// Register adds the sign-in, sign-out and second-factor routes.
+func Register(s *web.Server, outbox *cmail.Outbox) {
+	cfg := s.Config()
+	h := &handlers{s: s, outbox: outbox, sealer: newSealer(cfg.SecretKey)}
+	r := s.Router()
+	r.Get("/signin", h.signInPage)
+	if cfg.EmailLogin {
+		r.Post("/signin/email", h.requestCode)
+		r.Get("/signin/code", h.codePage)
+		r.Post("/signin/code", h.verifyCode)
+	}
+	if cfg.OIDCEnabled() {
+		h.oidc = newOIDCClient(cfg)
+		r.Get("/auth/oidc/login", h.oidcLogin)
+		r.Get("/auth/oidc/callback", h.oidcCallback)
+	}
+	if *cfg.DevLogin {
+		r.Post("/dev/login", h.devLogin)
+	}
+	r.Post("/logout", h.logout)
+	r.Get("/account/mfa", h.mfaPage)
+	r.Post("/account/mfa/setup", h.mfaSetup)
+	r.Post("/account/mfa/verify", h.mfaVerify)
+}
+
+// signInPage offers every configured way in.
+func (h *handlers) signInPage(c *fiber.Ctx) error {
+	if web.CurrentPerson(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	return h.renderSignIn(c, web.NewForm(nil), fiber.StatusOK)
+}
+
+func (h *handlers) renderSignIn(c *fiber.Ctx, form *web.Form, status int) error {
+	cfg := h.s.Config()
+	c.Status(status)
+	return h.s.Render(c, "pages/signin", "", fiber.Map{
+		"Title": "Sign in", "Nav": "signin", "Form": form,
+		"OIDC": cfg.OIDCEnabled(), "OIDCName": cfg.OIDCName, "EmailLogin": cfg.EmailLogin,
+	})
+}
+
+// logout ends our session and, for an SSO session whose provider offers
+// it, the provider's session too (RP-initiated logout).
+func (h *handlers) logout(c *fiber.Ctx) error {
+	next := "/"
+	if h.oidc != nil && web.CurrentAuth(c).Method == web.MethodOIDC {
+		idToken, err := h.s.Flow(c, flowIDToken)
+		if err != nil {
+			return err
+		}
+		if u, ok := h.oidc.endSessionURL(c.UserContext(), idToken, h.s.Config().BaseURL+"/"); ok {
+			next = u
+		}
+	}
+	if err := h.s.SignOut(c); err != nil {
+		return err
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
