@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,5 +73,60 @@ func TestBrowserHomeAndDevSignIn(t *testing.T) {
 				t.Fatal("sign out:", err)
 			}
 		})
+	}
+}
+
+// A person signs in with a code sent by email, reading the code from the
+// development outbox like a developer would, then signs out.
+func TestBrowserEmailCodeSignIn(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	if _, err := demo.Seed(context.Background(), s, demo.Options{Participants: 3, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	base := apptest.Serve(t, apptest.New(t, s, nil))
+	ctx := browsertest.New(t, browsertest.Options{})
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(chromedp.CSS(`.account a[href="/signin"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "member@example.com"),
+		chromedp.Click(chromedp.CSS(`form[action="/signin/email"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#code`)),
+		chromedp.Navigate(base+"/dev/outbox"),
+		chromedp.Click(chromedp.CSS(`tbody tr:first-child a`)),
+		chromedp.WaitVisible(chromedp.CSS(`pre`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`pre`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`[2-9A-Z]{4}-[2-9A-Z]{4}`).FindString(body)
+	if m == "" {
+		t.Fatalf("no code in the mail: %q", body)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/signin/code"),
+		chromedp.WaitVisible(chromedp.CSS(`#code`)),
+		chromedp.SendKeys(chromedp.CSS(`#code`), m),
+		chromedp.Click(chromedp.CSS(`form[action="/signin/code"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#me-title`)),
+	)
+	if err != nil {
+		t.Fatal("entering the code:", err)
+	}
+	welcome, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#me-title`)))
+	if err != nil || welcome != "Welcome, Mel Member" {
+		t.Fatalf("after the code: %q, %v", welcome, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.account button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.account a[href="/signin"]`)),
+	)
+	if err != nil {
+		t.Fatal("sign out:", err)
 	}
 }

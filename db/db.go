@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,10 +101,20 @@ func openSQLite(path string, o Options) (*Store, error) {
 	rdb := bun.NewDB(r, sqlitedialect.New())
 	// Create the file and switch it to WAL through the writer before any
 	// reader opens it (a query_only connection cannot change journal mode).
-	if _, err := wdb.Exec("SELECT 1"); err != nil {
+	// Switching a new file to WAL needs a moment of exclusive access that
+	// busy_timeout does not cover; several processes opening the same new
+	// file at once (instances starting together) retry briefly.
+	var err2 error
+	for attempt := 0; attempt < 50; attempt++ {
+		if _, err2 = wdb.Exec("SELECT 1"); err2 == nil || !strings.Contains(err2.Error(), "locked") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err2 != nil {
 		_ = w.Close()
 		_ = r.Close()
-		return nil, fmt.Errorf("db: opening %s: %w", path, err)
+		return nil, fmt.Errorf("db: opening %s: %w", path, err2)
 	}
 	return &Store{w: wdb, r: rdb, writer: wdb, reader: rdb, dialect: config.DialectSQLite, Now: utcNow}, nil
 }

@@ -66,6 +66,9 @@ type Client struct {
 	CSRF string
 	// Header is added to every request (e.g. HX-Request).
 	Header http.Header
+	// SetCookies is every raw Set-Cookie header the client has received,
+	// for tests that check cookie flags across whole journeys.
+	SetCookies []string
 }
 
 // NewClient returns a client with an empty cookie jar.
@@ -101,6 +104,7 @@ func (c *Client) Do(req *http.Request) *Response {
 		c.t.Fatal(err)
 	}
 	_ = res.Body.Close()
+	c.SetCookies = append(c.SetCookies, res.Header.Values("Set-Cookie")...)
 	for _, ck := range res.Cookies() {
 		if ck.MaxAge < 0 || (!ck.Expires.IsZero() && ck.Expires.Before(time.Now())) || ck.Value == "" {
 			delete(c.Cookies, ck.Name)

@@ -28,7 +28,7 @@ var totpOpts = totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Alg
 func (h *handlers) mfaPage(c *fiber.Ctx) error {
 	me := web.CurrentPerson(c)
 	if me == nil {
-		return c.Redirect("/signin", fiber.StatusSeeOther)
+		return apperr.New(apperr.Unauthorized, "")
 	}
 	return h.renderMFA(c, me, web.NewForm(nil), fiber.StatusOK)
 }

@@ -12,18 +12,26 @@ import (
 	"strings"
 	"time"
 
+	"cohort/app/authz"
 	"cohort/db"
 )
 
 // ProgramSlug is the demo mentoring program's slug.
 const ProgramSlug = "demo-mentoring"
 
+// Demo account emails, for tests and the role seed.
+const (
+	AdminEmail  = "admin@example.com"
+	StaffEmail  = "staff@example.com"
+	MemberEmail = "member@example.com"
+)
+
 // Accounts are the demo people offered by the development sign-in, in the
 // order shown.
 var Accounts = []struct{ Email, Name, Role string }{
-	{"admin@example.com", "Ada Admin", db.RoleAdmin},
-	{"staff@example.com", "Sam Staff", db.RoleStaff},
-	{"member@example.com", "Mel Member", db.RoleMember},
+	{AdminEmail, "Ada Admin", db.RoleAdmin},
+	{StaffEmail, "Sam Staff", db.RoleStaff},
+	{MemberEmail, "Mel Member", db.RoleMember},
 }
 
 // ErrAlreadySeeded means the demo program exists already.
@@ -68,6 +76,19 @@ func Seed(ctx context.Context, s *db.Store, o Options) (Summary, error) {
 		}
 		if err := tx.CreatePeople(ctx, staff); err != nil {
 			return fmt.Errorf("demo accounts: %w", err)
+		}
+		for _, p := range staff {
+			// A local grant, so the role survives RecomputeRole at sign-in.
+			if p.Role != db.RoleMember {
+				if _, err := tx.SetGrantedRole(ctx, p.ID, p.Role, 0); err != nil {
+					return fmt.Errorf("demo role grants: %w", err)
+				}
+			}
+			if p.Email == StaffEmail {
+				if err := tx.SetProgramRole(ctx, p.ID, prog.ID, authz.RoleCoordinator, 0); err != nil {
+					return fmt.Errorf("demo program role: %w", err)
+				}
+			}
 		}
 		sum.People += len(staff)
 		g := newGenerator(o.Seed)

@@ -1,0 +1,150 @@
+// Package access connects authorization rules (app/authz) to requests: it
+// loads the signed-in person's roles and overrides once per request, answers
+// permission checks through authz.Can, and guards routes. Handlers call it
+// instead of looking at roles themselves, so every decision goes through
+// the same rules, on the server.
+package access
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cohort/app/apperr"
+	"cohort/app/authz"
+	"cohort/app/web"
+	"cohort/db"
+)
+
+// localSubject caches the loaded Subject for the rest of the request.
+const localSubject = "access.subject"
+
+// MFAPath is where an admin who signed in with an emailed code is sent to
+// verify a second factor before reaching admin pages.
+const MFAPath = "/account/mfa"
+
+// Subject returns the current person's authorization subject, loading their
+// program roles and overrides on first use and caching them for the
+// request. An anonymous request gets the zero Subject, which holds nothing.
+func Subject(c *fiber.Ctx, s *web.Server) (authz.Subject, error) {
+	if sub, ok := c.Locals(localSubject).(authz.Subject); ok {
+		return sub, nil
+	}
+	me := web.CurrentPerson(c)
+	if me == nil {
+		return authz.Subject{}, nil
+	}
+	sub, err := Load(c.UserContext(), s.Store(), me)
+	if err != nil {
+		return authz.Subject{}, err
+	}
+	c.Locals(localSubject, sub)
+	return sub, nil
+}
+
+// Load builds the Subject for p from the database: p.Role is the effective
+// global role (kept current by db.RecomputeRole), plus program roles and
+// overrides. An override naming an unknown permission is an error: start-up
+// refuses such names, so one here was written behind our back, and failing
+// closed is safer than guessing.
+func Load(ctx context.Context, store *db.Store, p *db.Person) (authz.Subject, error) {
+	roles, err := store.ProgramRoles(ctx, p.ID)
+	if err != nil {
+		return authz.Subject{}, err
+	}
+	rows, err := store.PermissionOverrides(ctx, p.ID)
+	if err != nil {
+		return authz.Subject{}, err
+	}
+	sub := authz.Subject{PersonID: p.ID, GlobalRole: p.Role, ProgramRoles: roles}
+	for _, r := range rows {
+		perm, err := authz.ParsePermission(r.Permission)
+		if err != nil {
+			return authz.Subject{}, fmt.Errorf("access: override %d of person %d: %w", r.ID, p.ID, err)
+		}
+		sub.Overrides = append(sub.Overrides, authz.Override{ProgramID: r.ProgramID, Permission: perm, Grant: r.Grant()})
+	}
+	return sub, nil
+}
+
+// Can reports whether the current person may do perm in program programID
+// (authz.AllPrograms for global permissions). Anonymous requests may do
+// nothing.
+func Can(c *fiber.Ctx, s *web.Server, perm authz.Permission, programID int64) (bool, error) {
+	sub, err := Subject(c, s)
+	if err != nil {
+		return false, err
+	}
+	return authz.Can(sub, perm, programID), nil
+}
+
+// Require guards routes with a global permission: anonymous requests get
+// Unauthorized ("Please sign in"), people without the permission Forbidden.
+func Require(s *web.Server, perm authz.Permission) fiber.Handler {
+	if _, err := authz.ParsePermission(string(perm)); err != nil {
+		// A typo in a route table is a programming error: fail at start-up.
+		panic("access.Require: " + err.Error())
+	}
+	return func(c *fiber.Ctx) error {
+		if web.CurrentPerson(c) == nil {
+			return apperr.New(apperr.Unauthorized, "")
+		}
+		ok, err := Can(c, s, perm, authz.AllPrograms)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.New(apperr.Forbidden, "")
+		}
+		return c.Next()
+	}
+}
+
+// RequireAdmin guards admin pages: the person must be signed in, hold the
+// global admin role, and — when they signed in with an emailed code, which
+// only proves control of a mailbox — have verified a second factor in this
+// session. Without it they are sent to MFAPath (a 303, or HX-Redirect for
+// htmx so the whole page navigates instead of a fragment being swapped).
+// SSO and development sign-ins are trusted as they are: the identity
+// provider enforces its own factors.
+func RequireAdmin(s *web.Server) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		me := web.CurrentPerson(c)
+		if me == nil {
+			return apperr.New(apperr.Unauthorized, "")
+		}
+		if me.Role != authz.RoleAdmin {
+			return apperr.New(apperr.Forbidden, "")
+		}
+		if auth := web.CurrentAuth(c); auth.Method == web.MethodEmail && !auth.MFAVerified {
+			if web.IsHTMX(c) {
+				c.Set("HX-Redirect", MFAPath)
+				return c.SendStatus(fiber.StatusNoContent)
+			}
+			return c.Redirect(MFAPath, fiber.StatusSeeOther)
+		}
+		return c.Next()
+	}
+}
+
+// Validate is the start-up check: the role tables name only known
+// permissions, and so does every override stored in the database. An
+// unknown name means code and data disagree (a renamed permission, a typo
+// in a manual fix); starting anyway would silently grant or revoke nothing.
+func Validate(ctx context.Context, store *db.Store) error {
+	if err := authz.CheckDefinitions(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	names, err := store.DistinctOverridePermissions(ctx)
+	if err != nil {
+		return fmt.Errorf("authorization: reading permission overrides: %w", err)
+	}
+	if err := authz.ValidatePermissions(names); err != nil {
+		return fmt.Errorf("authorization: table permission_overrides holds %w; fix or delete those rows", err)
+	}
+	return nil
+}

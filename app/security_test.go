@@ -1,0 +1,330 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/oauth2-proxy/mockoidc"
+
+	"cohort/app/apptest"
+	"cohort/app/demo"
+	"cohort/app/web"
+	"cohort/db"
+	"cohort/db/dbtest"
+)
+
+// Personas of the authorization matrix.
+const (
+	anonymous   = "anonymous"
+	member      = "member"
+	otherMember = "another member"
+	reviewer    = "reviewer"
+	coordinator = "coordinator"
+	staff       = "staff"
+	admin       = "admin"
+)
+
+var personas = []string{anonymous, member, otherMember, reviewer, coordinator, staff, admin}
+
+var personaEmail = map[string]string{
+	member: "member@example.com", otherMember: "other.member@example.com", reviewer: "reviewer@example.com",
+	coordinator: "coordinator@example.com", staff: "staff@example.com", admin: "admin@example.com",
+}
+
+// Who may use a route.
+type access int
+
+const (
+	everyone access = iota // public, including anonymous visitors
+	signedIn               // any signed-in person
+	admins                 // global admins only
+	flowOnly               // nobody without a sign-in flow in progress (refused for all here)
+)
+
+// matrix lists EVERY route the app registers with who may use it. A route
+// that is registered but missing here fails the test, so a new route cannot
+// ship without a decision about who may call it.
+var matrix = map[string]access{
+	"GET /":                                everyone,
+	"GET /healthz":                         everyone,
+	"GET /readyz":                          everyone,
+	"GET /static/*":                        everyone,
+	"GET /signin":                          everyone,
+	"POST /signin/email":                   everyone,
+	"GET /signin/code":                     everyone,
+	"POST /signin/code":                    everyone,
+	"GET /auth/oidc/login":                 everyone,
+	"GET /auth/oidc/callback":              flowOnly,
+	"POST /dev/login":                      everyone,
+	"POST /logout":                         everyone,
+	"GET /dev/outbox":                      everyone,
+	"GET /dev/outbox/:id":                  everyone,
+	"GET /account/mfa":                     signedIn,
+	"POST /account/mfa/setup":              signedIn,
+	"POST /account/mfa/verify":             signedIn,
+	"GET /admin":                           admins,
+	"GET /admin/people":                    admins,
+	"GET /admin/people/:id":                admins,
+	"POST /admin/people/:id/role":          admins,
+	"POST /admin/people/:id/status":        admins,
+	"GET /admin/audit":                     admins,
+	"POST /admin/people/:id/program-roles": admins,
+	"POST /admin/people/:id/program-roles/:programID/delete": admins,
+	"POST /admin/people/:id/overrides":                       admins,
+	"POST /admin/people/:id/overrides/:overrideID/delete":    admins,
+}
+
+func (a access) allows(persona string) bool {
+	switch a {
+	case everyone:
+		return true
+	case signedIn:
+		return persona != anonymous
+	case admins:
+		return persona == admin
+	}
+	return false
+}
+
+// world is an app with every optional route switched on (SSO, email codes,
+// development sign-in and outbox) and one person per persona.
+type world struct {
+	store      *db.Store
+	srv        *web.Server
+	ids        map[string]int64
+	asset      string
+	mailID     int64
+	programID  int64
+	overrideID int64
+}
+
+func newWorld(t *testing.T, s *db.Store) *world {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, s, demo.Options{Participants: 3, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := s.ProgramBySlug(ctx, demo.ProgramSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{store: s, ids: map[string]int64{}}
+	for _, p := range []string{otherMember, reviewer, coordinator} {
+		if err := s.CreatePerson(ctx, &db.Person{Email: personaEmail[p], Name: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, email := range personaEmail {
+		person, err := s.PersonByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.ids[p] = person.ID
+	}
+	if err := s.SetProgramRole(ctx, w.ids[reviewer], prog.ID, "reviewer", w.ids[admin]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetProgramRole(ctx, w.ids[coordinator], prog.ID, "coordinator", w.ids[admin]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPermissionOverride(ctx, w.ids[coordinator], prog.ID, "participants.export", false, w.ids[admin]); err != nil {
+		t.Fatal(err)
+	}
+	ovs, err := s.PermissionOverrides(ctx, w.ids[coordinator])
+	if err != nil || len(ovs) != 1 {
+		t.Fatalf("overrides = %v, %v", ovs, err)
+	}
+	w.programID, w.overrideID = prog.ID, ovs[0].ID
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Shutdown() })
+	w.srv = apptest.New(t, s, map[string]string{
+		"OIDC_ISSUER": m.Issuer(), "OIDC_CLIENT_ID": m.ClientID, "OIDC_CLIENT_SECRET": m.ClientSecret,
+	})
+	home := apptest.NewClient(t, w.srv).Get("/")
+	w.asset = regexp.MustCompile(`/static/css/app\.[0-9a-f]+\.css`).FindString(home.Body)
+	// One outbox message, so /dev/outbox/:id has something to open.
+	c := apptest.NewClient(t, w.srv)
+	c.Get("/signin")
+	c.PostForm("/signin/email", map[string][]string{"email": {"member@example.com"}})
+	var id int64
+	if err := s.DB().NewRaw("SELECT MAX(id) FROM mail_outbox").Scan(ctx, &id); err != nil || id == 0 {
+		t.Fatalf("no outbox message: %v", err)
+	}
+	w.mailID = id
+	return w
+}
+
+// path fills a route's parameters with real ids: people pages point at the
+// member (so "another member" cannot reach "member" through them either);
+// the role and override removals at the coordinator's real ones.
+func (w *world) path(route string) string {
+	person := w.ids[member]
+	if strings.Contains(route, ":programID") || strings.Contains(route, ":overrideID") {
+		person = w.ids[coordinator]
+	}
+	r := strings.NewReplacer(
+		"/static/*", w.asset,
+		":id", fmt.Sprint(person),
+		":programID", fmt.Sprint(w.programID),
+		":overrideID", fmt.Sprint(w.overrideID),
+	)
+	if strings.HasPrefix(route, "/dev/outbox/") {
+		return fmt.Sprintf("/dev/outbox/%d", w.mailID)
+	}
+	return r.Replace(route)
+}
+
+func (w *world) client(t *testing.T, persona string) *apptest.Client {
+	c := apptest.NewClient(t, w.srv)
+	c.Get("/")
+	if persona != anonymous {
+		c.SignInAs(personaEmail[persona])
+	}
+	return c
+}
+
+// routes lists the app's routes as "METHOD /path", without middleware-only
+// entries and HEAD twins.
+func routes(srv *web.Server) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range srv.App().GetRoutes(true) {
+		if r.Method == http.MethodHead || r.Method == "USE" {
+			continue
+		}
+		key := r.Method + " " + r.Path
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// denied reports whether a response refused the persona: 401, 403, or 404
+// (an object the persona may not see does not exist for them).
+func denied(res *apptest.Response) bool {
+	switch res.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		return true
+	}
+	return false
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		all := routes(w.srv)
+		for _, route := range all {
+			if _, ok := matrix[route]; !ok {
+				t.Errorf("route %q is not in the authorization matrix: decide who may use it", route)
+			}
+		}
+		for route := range matrix {
+			if !contains(all, route) {
+				t.Errorf("matrix lists %q, which the app does not register", route)
+			}
+		}
+		for _, route := range all {
+			want, ok := matrix[route]
+			if !ok {
+				continue
+			}
+			method, path, _ := strings.Cut(route, " ")
+			for _, p := range personas {
+				t.Run(route+"/"+p, func(t *testing.T) {
+					c := w.client(t, p)
+					req := httptest.NewRequest(method, w.path(path), strings.NewReader("_csrf="+c.CSRF))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					res := c.Do(req)
+					if res.StatusCode >= 500 {
+						t.Fatalf("%s as %s: %d", route, p, res.StatusCode)
+					}
+					if got := !denied(res); got != want.allows(p) {
+						t.Fatalf("%s as %s: status %d (Location %q); allowed=%v, want %v",
+							route, p, res.StatusCode, res.Header.Get("Location"), got, want.allows(p))
+					}
+				})
+			}
+		}
+	})
+}
+
+// Every state-changing route refuses a request without a CSRF token — even
+// from a signed-in admin, so the refusal is CSRF's and not authorization's.
+func TestEveryStateChangeNeedsCSRF(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		n := 0
+		for _, route := range routes(w.srv) {
+			method, path, _ := strings.Cut(route, " ")
+			if method == http.MethodGet || method == http.MethodOptions {
+				continue
+			}
+			n++
+			for _, p := range []string{anonymous, admin} {
+				c := w.client(t, p)
+				for name, body := range map[string]string{"no token": "", "forged token": "_csrf=" + strings.Repeat("A", 43)} {
+					req := httptest.NewRequest(method, w.path(path), strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					res := c.Do(req)
+					if res.StatusCode != http.StatusForbidden || !strings.Contains(res.Body, "expired or came from another site") {
+						t.Errorf("%s as %s with %s: %d, want the CSRF refusal", route, p, name, res.StatusCode)
+					}
+				}
+			}
+		}
+		if n < 10 {
+			t.Fatalf("only %d state-changing routes found; the enumeration is broken", n)
+		}
+	})
+}
+
+// Every cookie the app sets, across sign-in by each method and sign-out, is
+// a __Host- cookie with Secure, HttpOnly, SameSite=Lax and Path=/.
+func TestEveryCookieHasSafeFlags(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		var raw []string
+		for _, p := range personas {
+			c := w.client(t, p)
+			c.Get("/auth/oidc/login")
+			c.Get("/signin")
+			c.PostForm("/logout", nil)
+			raw = append(raw, c.SetCookies...)
+		}
+		if len(raw) < 10 {
+			t.Fatalf("only %d cookies seen", len(raw))
+		}
+		for _, ck := range raw {
+			lower := strings.ToLower(ck)
+			if !strings.HasPrefix(ck, "__Host-") || strings.Contains(lower, "domain=") {
+				t.Errorf("cookie is not a __Host- cookie: %s", ck)
+			}
+			for _, flag := range []string{"; secure", "; httponly", "; samesite=lax", "; path=/"} {
+				if !strings.Contains(lower, flag) {
+					t.Errorf("cookie lacks %q: %s", flag, ck)
+				}
+			}
+		}
+	})
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
