@@ -102,20 +102,28 @@ func Require(s *web.Server, perm authz.Permission) fiber.Handler {
 	}
 }
 
-// RequireAdmin guards admin pages: the person must be signed in, hold the
-// global admin role, and — when they signed in with an emailed code, which
-// only proves control of a mailbox — have verified a second factor in this
-// session. Without it they are sent to MFAPath (a 303, or HX-Redirect for
-// htmx so the whole page navigates instead of a fragment being swapped).
-// SSO and development sign-ins are trusted as they are: the identity
-// provider enforces its own factors.
-func RequireAdmin(s *web.Server) fiber.Handler {
+// RequireAdmin guards admin pages with a global permission (people.manage,
+// audit.view, jobs.manage): the person must be signed in and hold it —
+// decided by authz.Can like every other check, so grants and revokes apply —
+// and, when they signed in with an emailed code, which only proves control
+// of a mailbox, must have verified a second factor in this session. Without
+// it they are sent to MFAPath (a 303, or HX-Redirect for htmx so the whole
+// page navigates instead of a fragment being swapped). SSO and development
+// sign-ins are trusted as they are: the identity provider enforces its own
+// factors.
+func RequireAdmin(s *web.Server, perm authz.Permission) fiber.Handler {
+	if !authz.IsGlobal(perm) {
+		panic("access.RequireAdmin: " + string(perm) + " is not a global permission")
+	}
 	return func(c *fiber.Ctx) error {
-		me := web.CurrentPerson(c)
-		if me == nil {
+		if web.CurrentPerson(c) == nil {
 			return apperr.New(apperr.Unauthorized, "")
 		}
-		if me.Role != authz.RoleAdmin {
+		ok, err := Can(c, s, perm, authz.AllPrograms)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			return apperr.New(apperr.Forbidden, "")
 		}
 		if auth := web.CurrentAuth(c); auth.Method == web.MethodEmail && !auth.MFAVerified {

@@ -64,7 +64,7 @@ func testServer(t *testing.T, store *db.Store) *web.Server {
 		return c.SendString(strconv.FormatBool(ok))
 	})
 	r.Get("/test/jobs", access.Require(s, authz.JobsManage), func(c *fiber.Ctx) error { return c.SendString("jobs") })
-	r.Get("/test/admin", access.RequireAdmin(s), func(c *fiber.Ctx) error { return c.SendString("admin") })
+	r.Get("/test/admin", access.RequireAdmin(s, authz.PeopleManage), func(c *fiber.Ctx) error { return c.SendString("admin") })
 	s.NotFound()
 	return s
 }
@@ -245,6 +245,31 @@ func TestGuards(t *testing.T) {
 				}
 			})
 		}
+		// The admin guard decides through authz.Can, so overrides apply to it.
+		t.Run("grant opens and revoke closes the admin pages", func(t *testing.T) {
+			ctx := context.Background()
+			member, admin := person(t, store, demo.MemberEmail), person(t, store, demo.AdminEmail)
+			if err := store.SetPermissionOverride(ctx, member.ID, 0, string(authz.PeopleManage), true, admin.ID); err != nil {
+				t.Fatal(err)
+			}
+			if res := signIn(t, s, demo.MemberEmail, web.MethodDev).Get("/test/admin"); res.StatusCode != 200 {
+				t.Fatalf("member granted people.manage = %d, want 200", res.StatusCode)
+			}
+			if err := store.SetPermissionOverride(ctx, admin.ID, 0, string(authz.PeopleManage), false, admin.ID); err != nil {
+				t.Fatal(err)
+			}
+			if res := signIn(t, s, demo.AdminEmail, web.MethodDev).Get("/test/admin"); res.StatusCode != 403 {
+				t.Fatalf("admin with people.manage revoked = %d, want 403", res.StatusCode)
+			}
+			for _, id := range []int64{member.ID, admin.ID} {
+				ovs, _ := store.PermissionOverrides(ctx, id)
+				for _, o := range ovs {
+					if err := store.DeletePermissionOverride(ctx, id, o.ID); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		})
 		t.Run("htmx request without MFA gets HX-Redirect", func(t *testing.T) {
 			c := signIn(t, s, demo.AdminEmail, web.MethodEmail)
 			c.Header.Set("HX-Request", "true")

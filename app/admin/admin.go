@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cohort/app/access"
+	"cohort/app/authz"
 	"cohort/app/apperr"
 	"cohort/app/web"
 	"cohort/db"
@@ -39,7 +40,7 @@ type handlers struct{ s *web.Server }
 // prefix match would also catch unrelated paths such as /administrator.
 func Register(s *web.Server) {
 	h := handlers{s: s}
-	guard := access.RequireAdmin(s)
+	guard := access.RequireAdmin(s, authz.PeopleManage)
 	r := s.Router()
 	r.Get("/admin", guard, func(c *fiber.Ctx) error { return c.Redirect("/admin/people", fiber.StatusSeeOther) })
 	r.Get("/admin/people", guard, h.people)
@@ -50,7 +51,7 @@ func Register(s *web.Server) {
 	r.Post("/admin/people/:id/overrides", guard, h.addOverride)
 	r.Post("/admin/people/:id/overrides/:overrideID/delete", guard, h.removeOverride)
 	r.Post("/admin/people/:id/status", guard, h.setStatus)
-	r.Get("/admin/audit", guard, h.audit)
+	r.Get("/admin/audit", access.RequireAdmin(s, authz.AuditView), h.audit)
 }
 
 // pathID parses a positive numeric route parameter; anything else is a

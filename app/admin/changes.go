@@ -191,6 +191,11 @@ func (h handlers) addOverride(c *fiber.Ctx) error {
 	if ok && perr == nil && authz.IsGlobal(perm) && programID != authz.AllPrograms {
 		form.Add("override_program", string(perm)+" is a global permission: choose all programs.")
 	}
+	// Like demoting yourself, revoking your own way into these pages would
+	// lock you out with nobody noticing.
+	if perr == nil && perm == authz.PeopleManage && effect == db.EffectRevoke && p.ID == web.CurrentPerson(c).ID {
+		form.Add("permission", "You cannot revoke people.manage from yourself; ask another admin.")
+	}
 	if !form.Valid() {
 		return h.refuse(c, p, form)
 	}
