@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"cohort/app/apptest"
 	"cohort/app/demo"
@@ -320,6 +321,42 @@ func TestBodyLimit(t *testing.T) {
 		defer res.Body.Close()
 		if res.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("oversized body = %d, want 413", res.StatusCode)
+		}
+	})
+}
+
+// A session ends after SESSION_IDLE_TIMEOUT without use, and after
+// SESSION_ABSOLUTE_TIMEOUT even when used all along.
+func TestSessionLifetimes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		seeded(t, s)
+		now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return now }
+		srv := apptest.New(t, s, map[string]string{"SESSION_IDLE_TIMEOUT": "1h", "SESSION_ABSOLUTE_TIMEOUT": "3h"})
+		signedIn := func(c *apptest.Client) bool { return strings.Contains(c.Get("/").Body, "Welcome") }
+
+		idle := apptest.NewClient(t, srv)
+		idle.SignInAs("member@example.com")
+		now = now.Add(59 * time.Minute)
+		if !signedIn(idle) {
+			t.Fatal("session ended before the idle timeout")
+		}
+		now = now.Add(61 * time.Minute) // an hour after the last use
+		if signedIn(idle) {
+			t.Fatal("idle session still works")
+		}
+
+		busy := apptest.NewClient(t, srv)
+		busy.SignInAs("member@example.com")
+		for i := 0; i < 4; i++ { // used every 40 minutes for 160 minutes: never idle
+			now = now.Add(40 * time.Minute)
+			if !signedIn(busy) {
+				t.Fatalf("active session ended after %d uses", i)
+			}
+		}
+		now = now.Add(40 * time.Minute) // 200 minutes after sign-in
+		if signedIn(busy) {
+			t.Fatal("session outlived the absolute timeout")
 		}
 	})
 }
