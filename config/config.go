@@ -106,6 +106,21 @@ type Config struct {
 	// (local relays and tests only).
 	SMTPTLS  string `env:"SMTP_TLS" envDefault:"starttls"`
 	MailFrom string `env:"MAIL_FROM" envDefault:"Cohort <cohort@localhost>"`
+
+	// Uploaded files (enrollment file fields) live here, outside any served
+	// directory, under random names. Empty means DATA_DIR/uploads.
+	UploadDir string `env:"UPLOAD_DIR"`
+	// MaxUploadSize caps one uploaded file in bytes; a form field may set a
+	// lower limit.
+	MaxUploadSize int `env:"MAX_UPLOAD_SIZE" envDefault:"10485760"`
+}
+
+// Uploads is the directory for uploaded files.
+func (c *Config) Uploads() string {
+	if c.UploadDir != "" {
+		return c.UploadDir
+	}
+	return filepath.Join(c.DataDir, "uploads")
 }
 
 // OIDCEnabled reports whether sign-in by SSO is configured.
@@ -281,6 +296,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BodyLimit < 1024 {
 		p = append(p, fmt.Sprintf("BODY_LIMIT must be at least 1024 bytes (got %d)", c.BodyLimit))
+	}
+	if c.MaxUploadSize < 1024 || c.MaxUploadSize > 100<<20 {
+		p = append(p, "MAX_UPLOAD_SIZE must be between 1024 bytes and 100 MiB")
 	}
 	if c.DBMaxOpenConns < 1 {
 		p = append(p, "DB_MAX_OPEN_CONNS must be at least 1")
