@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -140,4 +141,145 @@ func (s *Store) EnrollmentCounts(ctx context.Context, programID int64) (map[stri
 		out[r.Status] = r.N
 	}
 	return out, nil
+}
+
+// EnrollmentByID returns the enrollment with its interests, or ErrNotFound.
+func (s *Store) EnrollmentByID(ctx context.Context, id int64) (*Enrollment, error) {
+	e := new(Enrollment)
+	if err := s.r.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	return e, s.loadInterests(ctx, s.r, e)
+}
+
+// EnrollmentFor returns the person's enrollment in the program, or
+// ErrNotFound.
+func (s *Store) EnrollmentFor(ctx context.Context, programID, personID int64) (*Enrollment, error) {
+	e := new(Enrollment)
+	if err := s.r.NewSelect().Model(e).Where("program_id = ? AND person_id = ?", programID, personID).Scan(ctx); err != nil {
+		return nil, translate(err)
+	}
+	return e, s.loadInterests(ctx, s.r, e)
+}
+
+// StartEnrollment returns the person's enrollment in the program, creating
+// a draft if there is none. Starting twice (two tabs, a double click) gives
+// the same enrollment.
+func (s *Store) StartEnrollment(ctx context.Context, programID, personID int64, fullName string) (*Enrollment, bool, error) {
+	now := s.now()
+	e := &Enrollment{ProgramID: programID, PersonID: personID, Status: StatusDraft, Version: 1,
+		Answers: map[string]any{}, FullName: fullName, CreatedAt: now, UpdatedAt: now}
+	res, err := s.w.NewInsert().Model(e).On("CONFLICT (program_id, person_id) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return nil, false, translate(err)
+	}
+	n, _ := res.RowsAffected()
+	got, err := s.EnrollmentFor(ctx, programID, personID)
+	return got, n == 1, err
+}
+
+// UpdateEnrollment applies fn to the current state of enrollment id inside
+// one write transaction that holds the row (FOR UPDATE on Postgres; SQLite
+// has a single writer), then saves every column, replaces the interests and
+// bumps the version. Concurrent updates of one enrollment therefore apply
+// one after the other, each to the result of the previous: two tabs saving
+// the same step never lose an answer or leave a half-written row. fn may
+// return an error to change nothing.
+func (s *Store) UpdateEnrollment(ctx context.Context, id int64, fn func(e *Enrollment) error) (*Enrollment, error) {
+	var out *Enrollment
+	err := s.InTx(ctx, func(ctx context.Context, tx *Store) error {
+		e := new(Enrollment)
+		q := tx.w.NewSelect().Model(e).Where("id = ?", id)
+		if tx.dialect == "pg" {
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return translate(err)
+		}
+		if err := tx.loadInterests(ctx, tx.w, e); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+		e.ID = id
+		e.Version++
+		e.UpdatedAt = tx.now()
+		if _, err := tx.w.NewUpdate().Model(e).WherePK().Exec(ctx); err != nil {
+			return translate(err)
+		}
+		if _, err := tx.w.NewDelete().Model((*EnrollmentInterest)(nil)).Where("enrollment_id = ?", id).Exec(ctx); err != nil {
+			return translate(err)
+		}
+		if len(e.Interests) > 0 {
+			for i := range e.Interests {
+				e.Interests[i].EnrollmentID = id
+			}
+			if _, err := tx.w.NewInsert().Model(&e.Interests).Exec(ctx); err != nil {
+				return translate(err)
+			}
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) loadInterests(ctx context.Context, idb bun.IDB, e *Enrollment) error {
+	e.Interests = nil
+	err := idb.NewSelect().Model(&e.Interests).Where("enrollment_id = ?", e.ID).Order("side", "interest").Scan(ctx)
+	e.Answers = normalizeAnswers(e.Answers)
+	return translate(err)
+}
+
+// normalizeAnswers restores the Go types a JSON round trip loses: lists of
+// strings come back as []any.
+func normalizeAnswers(a map[string]any) map[string]any {
+	if a == nil {
+		return map[string]any{}
+	}
+	for k, v := range a {
+		list, ok := v.([]any)
+		if !ok {
+			continue
+		}
+		strs := make([]string, 0, len(list))
+		for _, x := range list {
+			s, ok := x.(string)
+			if !ok {
+				strs = nil
+				break
+			}
+			strs = append(strs, s)
+		}
+		if strs != nil || len(list) == 0 {
+			if strs == nil {
+				strs = []string{}
+			}
+			a[k] = strs
+		}
+	}
+	return a
+}
+
+// CompletedStepList is the set of steps the member has completed.
+func (e *Enrollment) CompletedStepList() []string {
+	if e.CompletedSteps == "" {
+		return nil
+	}
+	return strings.Split(e.CompletedSteps, ",")
+}
+
+// MarkStepCompleted records step as completed (once).
+func (e *Enrollment) MarkStepCompleted(step string) {
+	for _, s := range e.CompletedStepList() {
+		if s == step {
+			return
+		}
+	}
+	if e.CompletedSteps == "" {
+		e.CompletedSteps = step
+		return
+	}
+	e.CompletedSteps += "," + step
 }

@@ -79,3 +79,39 @@ func (s *Store) ListPrograms(ctx context.Context) ([]*Program, error) {
 	err := s.r.NewSelect().Model(&ps).Order("name", "id").Scan(ctx)
 	return ps, translate(err)
 }
+
+// ProgramFlagNames lists every feature-flag name stored on any program, for
+// the start-up check that code and data agree.
+func (s *Store) ProgramFlagNames(ctx context.Context) ([]string, error) {
+	ps, err := s.ListPrograms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range ps {
+		for name := range p.Settings.Flags {
+			if !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		}
+	}
+	return out, nil
+}
+
+// UpdateProgram saves a program's editable fields.
+func (s *Store) UpdateProgram(ctx context.Context, p *Program) error {
+	p.UpdatedAt = s.now()
+	res, err := s.w.NewUpdate().Model(p).
+		Column("name", "description", "opens_at", "closes_at", "term_days", "settings", "updated_at").
+		WherePK().Exec(ctx)
+	return expectOne(res, err)
+}
+
+// ProgramByID returns the program or ErrNotFound.
+func (s *Store) ProgramByID(ctx context.Context, id int64) (*Program, error) {
+	p := new(Program)
+	err := s.r.NewSelect().Model(p).Where("id = ?", id).Scan(ctx)
+	return p, translate(err)
+}
