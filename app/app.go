@@ -4,12 +4,18 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"cohort/app/access"
 	"cohort/app/admin"
 	"cohort/app/auth"
+	"cohort/app/enroll"
+	"cohort/app/features"
+	"cohort/app/forms"
 	"cohort/app/home"
+	"cohort/app/jobs"
 	"cohort/app/mail"
 	"cohort/app/web"
 	"cohort/config"
@@ -18,11 +24,29 @@ import (
 	"cohort/views"
 )
 
+// Option adjusts what New assembles.
+type Option func(*options)
+
+type options struct{ jobs *jobs.Runner }
+
+// WithJobs makes the jobs admin pages use runner (serve passes the one its
+// scheduler uses; tests pass one with extra jobs). Without it New builds a
+// runner for the built-in jobs.
+func WithJobs(runner *jobs.Runner) Option { return func(o *options) { o.jobs = runner } }
+
 // New returns the server with every route registered.
-func New(cfg *config.Config, store *db.Store, log *slog.Logger) (*web.Server, error) {
+func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) (*web.Server, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	// Unknown permission names (in code or in the database) stop start-up
 	// here rather than silently granting or revoking nothing later.
 	if err := access.Validate(context.Background(), store); err != nil {
+		return nil, err
+	}
+	registry, err := checkPrograms(context.Background(), store)
+	if err != nil {
 		return nil, err
 	}
 	s, err := web.New(cfg, store, log, web.Options{Views: views.FS, Static: static.FS})
@@ -32,7 +56,43 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger) (*web.Server, er
 	home.Register(s)
 	auth.Register(s, mail.NewOutbox(cfg, store))
 	mail.Register(s)
-	admin.Register(s)
+	admin.Register(s, registry)
+	enroll.Register(s, registry)
+	if o.jobs == nil {
+		if o.jobs, err = jobs.Default(jobs.Deps{Config: cfg, Store: store, Log: log}); err != nil {
+			return nil, err
+		}
+	}
+	jobs.Register(s, o.jobs)
 	s.NotFound()
 	return s, nil
+}
+
+// checkPrograms loads the built-in form definitions (a bad definition stops
+// start-up with the file and field named) and checks that every program
+// names a known form and only registered feature flags.
+func checkPrograms(ctx context.Context, store *db.Store) (*forms.Registry, error) {
+	registry, err := forms.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("form definitions: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	names, err := store.ProgramFlagNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := features.Validate(names); err != nil {
+		return nil, fmt.Errorf("programs: %w; fix the program settings", err)
+	}
+	programs, err := store.ListPrograms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range programs {
+		if _, ok := registry.Get(p.FormKey); !ok {
+			return nil, fmt.Errorf("program %q uses form %q, which is not defined (known: %v)", p.Slug, p.FormKey, registry.Keys())
+		}
+	}
+	return registry, nil
 }

@@ -43,3 +43,32 @@ func (s *Store) UploadsForEnrollment(ctx context.Context, enrollmentID int64) ([
 	err := s.r.NewSelect().Model(&us).Where("enrollment_id = ?", enrollmentID).Order("id").Scan(ctx)
 	return us, translate(err)
 }
+
+// Snapshot is a copy of an enrollment's answers at a moment that matters
+// (the start of a renewal).
+type Snapshot struct {
+	bun.BaseModel `bun:"table:enrollment_snapshots"`
+
+	ID           int64          `bun:"id,pk,autoincrement"`
+	EnrollmentID int64          `bun:"enrollment_id"`
+	Kind         string         `bun:"kind"`
+	Answers      map[string]any `bun:"answers,type:json"`
+	CreatedAt    time.Time      `bun:"created_at"`
+}
+
+// SaveSnapshot stores a copy of answers.
+func (s *Store) SaveSnapshot(ctx context.Context, enrollmentID int64, kind string, answers map[string]any) error {
+	_, err := s.w.NewInsert().Model(&Snapshot{EnrollmentID: enrollmentID, Kind: kind, Answers: answers, CreatedAt: s.now()}).Exec(ctx)
+	return translate(err)
+}
+
+// LatestSnapshot returns the newest snapshot of that kind, or ErrNotFound.
+func (s *Store) LatestSnapshot(ctx context.Context, enrollmentID int64, kind string) (*Snapshot, error) {
+	sn := new(Snapshot)
+	err := s.r.NewSelect().Model(sn).Where("enrollment_id = ? AND kind = ?", enrollmentID, kind).
+		Order("created_at DESC", "id DESC").Limit(1).Scan(ctx)
+	if err == nil {
+		sn.Answers = normalizeAnswers(sn.Answers)
+	}
+	return sn, translate(err)
+}

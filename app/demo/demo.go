@@ -140,7 +140,7 @@ var Interests = []string{
 var (
 	firstNames = []string{"Alex", "Bea", "Chen", "Dara", "Elif", "Femi", "Gita", "Hugo", "Ines", "Jonas", "Kemi", "Luca", "Mira", "Nils", "Oona", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Vik", "Wren", "Yuki", "Zoe"}
 	lastNames  = []string{"Abara", "Berg", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Patel", "Quint", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz"}
-	orgs       = []string{"Engineering", "Product", "Design", "Marketing", "Operations", "Finance", "People"}
+	orgs       = []string{"engineering", "product", "design", "data", "security", "marketing", "operations", "people"}
 	levels     = []string{"IC1", "IC2", "IC3", "IC4", "IC5", "IC6", "M1", "M2", "M3"}
 	timeAt     = []string{"<1", "1-2", "2-3", "3-5", ">6"}
 	distances  = []string{"require-close", "prefer-close", "neutral", "prefer-far", "require-far"}
@@ -198,14 +198,38 @@ func (g *generator) participant(i int) (*db.Person, *db.Enrollment) {
 	if g.r.IntN(4) == 0 {
 		e.Comments = "Happy to meet " + []string{"weekly", "every other week", "monthly"}[g.r.IntN(3)] + "."
 	}
+	// The answers are what the mentoring form (app/forms) would have stored,
+	// so review and staff pages show seeded people like real ones.
+	var roles []string
+	if e.IsMentor {
+		roles = append(roles, "mentor")
+	}
+	if e.IsMentee {
+		roles = append(roles, "learner")
+	}
+	e.Answers = map[string]any{
+		"full_name": name, "roles": roles, "org": e.Org, "level": e.Level, "time_at_level": e.TimeAtLevel,
+		"distance_pref": e.DistancePref, "time_zone": e.TimeZone, "hours": map[string]any{"mask": e.AvailMask},
+		"consent": true,
+	}
+	if e.TrackChange != "" {
+		e.Answers["track_change"] = e.TrackChange
+	}
+	if e.ManagerEmail != "" {
+		e.Answers["manager_name"], e.Answers["manager_email"] = e.ManagerName, e.ManagerEmail
+	}
+	if e.Comments != "" {
+		e.Answers["comments"] = e.Comments
+	}
 	for _, side := range []struct {
-		on   bool
-		name string
-	}{{e.IsMentor, db.SideMentor}, {e.IsMentee, db.SideMentee}} {
+		on        bool
+		name, key string
+	}{{e.IsMentor, db.SideMentor, "mentor_interests"}, {e.IsMentee, db.SideMentee, "mentee_interests"}} {
 		if !side.on {
 			continue
 		}
 		seen := map[string]bool{}
+		var chosen []string
 		for range 1 + g.r.IntN(3) {
 			in := g.pick(Interests)
 			if g.r.IntN(5) == 0 {
@@ -216,12 +240,14 @@ func (g *generator) participant(i int) (*db.Person, *db.Enrollment) {
 				continue
 			}
 			seen[key] = true
+			chosen = append(chosen, in)
 			e.Interests = append(e.Interests, db.EnrollmentInterest{Side: side.name, Interest: key})
 		}
+		e.Answers[side.key] = chosen
 	}
-	e.Answers = map[string]any{
-		"full_name": name, "org": e.Org, "level": e.Level, "time_zone": e.TimeZone,
-		"hours_available": e.AvailMask, "distance_pref": e.DistancePref,
+	e.CompletedSteps = "about,role,availability,interests,finish"
+	if e.Status == db.StatusDraft {
+		e.CompletedSteps = []string{"", "about", "about,role", "about,role,availability"}[g.r.IntN(4)]
 	}
 	if e.Status != db.StatusDraft {
 		t := time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(g.r.IntN(60*24)) * time.Hour)

@@ -1,1 +1,3 @@
+DROP TABLE IF EXISTS enrollment_snapshots;
+--bun:split
 DROP TABLE IF EXISTS uploads;

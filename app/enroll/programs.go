@@ -1,0 +1,121 @@
+package enroll
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cohort/app/apperr"
+	"cohort/app/features"
+	"cohort/app/forms"
+	"cohort/app/web"
+	"cohort/db"
+)
+
+type programRow struct {
+	P    *db.Program
+	Mine *db.Enrollment
+}
+
+// programs lists the programs open for enrollment now.
+func (h *handlers) programs(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	all, err := h.s.Store().ListPrograms(ctx)
+	if err != nil {
+		return err
+	}
+	mine := map[int64]*db.Enrollment{}
+	if me := web.CurrentPerson(c); me != nil {
+		es, err := h.s.Store().EnrollmentsByPerson(ctx, me.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			mine[e.ProgramID] = e
+		}
+	}
+	now := h.s.Store().Now()
+	var rows []programRow
+	for _, p := range all {
+		if p.IsOpen(now) || mine[p.ID] != nil {
+			rows = append(rows, programRow{P: p, Mine: mine[p.ID]})
+		}
+	}
+	return h.s.Render(c, "pages/programs", "", fiber.Map{"Title": "Programs", "Nav": "programs", "Programs": rows})
+}
+
+// program says who the program is for and what the form will ask.
+func (h *handlers) program(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	p, err := h.s.Store().ProgramBySlug(ctx, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Title": p.Name, "Nav": "programs", "Program": p, "Open": p.IsOpen(h.s.Store().Now()),
+		"Flags": features.For(p.Settings.Flags)}
+	if def, ok := h.forms.Get(p.FormKey); ok {
+		data["Def"] = def
+	}
+	if me := web.CurrentPerson(c); me != nil {
+		e, err := h.s.Store().EnrollmentFor(ctx, p.ID, me.ID)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		if err == nil {
+			data["Mine"] = e
+		}
+	}
+	return h.s.Render(c, "pages/program", "", data)
+}
+
+// start creates (or finds) the member's enrollment and sends them to the
+// step they should be on.
+func (h *handlers) start(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	p, err := h.s.Store().ProgramBySlug(ctx, c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	me := web.CurrentPerson(c)
+	if _, err := h.s.Store().EnrollmentFor(ctx, p.ID, me.ID); errors.Is(err, db.ErrNotFound) && !p.IsOpen(h.s.Store().Now()) {
+		return apperr.New(apperr.Forbidden, "Enrollment in "+p.Name+" is closed.")
+	}
+	e, created, err := h.s.Store().StartEnrollment(ctx, p.ID, me.ID, me.Name)
+	if err != nil {
+		return err
+	}
+	if def, ok := h.forms.Get(p.FormKey); ok && created {
+		// Start from what we know: the name from sign-in.
+		if f, ok := def.ColumnField(forms.ColFullName); ok && me.Name != "" {
+			if _, err := h.s.Store().UpdateEnrollment(ctx, e.ID, func(e *db.Enrollment) error {
+				e.Answers[f.Key] = me.Name
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return c.Redirect("/enrollments/"+itoa(e.ID), fiber.StatusSeeOther)
+}
+
+// mine lists the current person's enrollments.
+func (h *handlers) mine(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	es, err := h.s.Store().EnrollmentsByPerson(ctx, web.CurrentPerson(c).ID)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		E *db.Enrollment
+		P *db.Program
+	}
+	rows := make([]row, 0, len(es))
+	for _, e := range es {
+		p, err := h.s.Store().ProgramByID(ctx, e.ProgramID)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row{e, p})
+	}
+	return h.s.Render(c, "pages/my_enrollments", "", fiber.Map{"Title": "Your enrollments", "Nav": "mine", "Rows": rows})
+}

@@ -1,0 +1,238 @@
+package enroll
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"cohort/app/apperr"
+	"cohort/app/features"
+	"cohort/app/forms"
+	"cohort/app/web"
+	"cohort/db"
+)
+
+// renewalWindow is how long before the end of a term renewal opens.
+const renewalWindow = 30 * 24 * time.Hour
+
+// status is the enrollment's home: where a draft continues, and where a
+// submitted one is edited, withdrawn or renewed.
+func (h *handlers) status(c *fiber.Ctx) error {
+	o, err := h.loadOwn(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	now := h.s.Store().Now()
+	e := o.e
+	data := fiber.Map{
+		"Title": o.p.Name, "Nav": "mine", "Program": o.p, "Enrollment": e,
+		"StatusLabel": statusLabels[e.Status], "Notice": notices[c.Query("notice")],
+		"CanEdit":     editable(e.Status) && e.Status != db.StatusDraft,
+		"CanWithdraw": editable(e.Status),
+	}
+	if e.Status == db.StatusDraft {
+		// A member coming back to a draft resumes where they stopped.
+		next := o.link("/review")
+		if step := forms.FirstIncompleteStep(o.def, o.answers(), e.CompletedStepList()); step != "" {
+			next = o.stepLink(step)
+		}
+		return c.Redirect(next, fiber.StatusSeeOther)
+	} else if o.def.Eligibility != nil {
+		data["Eligibility"] = forms.Evaluate(o.def, o.answers())
+	}
+	if e.RenewedAt != nil {
+		if sn, err := h.s.Store().LatestSnapshot(ctx, e.ID, "renewal"); err == nil {
+			data["Changes"] = forms.Changes(o.def, forms.Answers(sn.Answers), o.answers())
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+	}
+	data["CanRenew"] = o.flag.On(features.Renewal) && e.ExpiresAt != nil && e.Status != db.StatusDraft &&
+		editable(e.Status) && e.ExpiresAt.Sub(now) <= renewalWindow
+	return h.s.Render(c, "pages/enroll_status", "", data)
+}
+
+type reviewRow struct{ Label, Value string }
+
+type reviewStep struct {
+	Key, Title, Link string
+	Rows             []reviewRow
+}
+
+// review shows every answer, step by step, with links to change them.
+func (h *handlers) review(c *fiber.Ctx) error {
+	o, err := h.loadOwn(c)
+	if err != nil {
+		return err
+	}
+	if !editable(o.e.Status) {
+		return c.Redirect(o.link(""), fiber.StatusSeeOther)
+	}
+	if last := reachable(o); o.e.Status == db.StatusDraft && forms.FirstIncompleteStep(o.def, o.answers(), o.e.CompletedStepList()) != "" {
+		return c.Redirect(o.stepLink(o.def.Steps()[last].Key)+"?notice=finish", fiber.StatusSeeOther)
+	}
+	return h.renderReview(c, o, nil, fiber.StatusOK)
+}
+
+func (h *handlers) renderReview(c *fiber.Ctx, o *own, problems map[string][]forms.FieldError, status int) error {
+	now := h.s.Store().Now()
+	answers := o.answers()
+	form := web.NewForm(nil)
+	var steps []reviewStep
+	for _, st := range o.def.Steps() {
+		rs := reviewStep{Key: st.Key, Title: st.Title, Link: o.stepLink(st.Key)}
+		for _, f := range st.Fields {
+			if !o.def.Visible(f, answers) {
+				continue
+			}
+			rs.Rows = append(rs.Rows, reviewRow{Label: f.Label, Value: forms.Display(o.def, f, answers, now)})
+		}
+		for _, p := range problems[st.Key] {
+			form.Add(st.Key, st.Title+": "+p.Message)
+		}
+		steps = append(steps, rs)
+	}
+	renewing, err := h.renewing(c, o)
+	if err != nil {
+		return err
+	}
+	c.Status(status)
+	return h.s.Render(c, "pages/enroll_review", "", fiber.Map{
+		"Title": "Check your answers · " + o.p.Name, "Nav": "mine", "Program": o.p, "Enrollment": o.e,
+		"Steps": steps, "Form": form, "Renewing": renewing,
+	})
+}
+
+// renewing reports whether the draft is a renewal in progress: a renewal
+// snapshot newer than the last submission.
+func (h *handlers) renewing(c *fiber.Ctx, o *own) (bool, error) {
+	if o.e.Status != db.StatusDraft || o.e.SubmittedAt == nil {
+		return false, nil
+	}
+	sn, err := h.s.Store().LatestSnapshot(c.UserContext(), o.e.ID, "renewal")
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && sn.CreatedAt.After(*o.e.SubmittedAt), err
+}
+
+// submit checks every step again and submits (or, for a renewal, renews
+// for another term). Eligibility is evaluated on the status page from the
+// submitted answers.
+func (h *handlers) submit(c *fiber.Ctx) error {
+	o, err := h.loadOwn(c)
+	if err != nil {
+		return err
+	}
+	renewing, err := h.renewing(c, o)
+	if err != nil {
+		return err
+	}
+	now := h.s.Store().Now()
+	var problems map[string][]forms.FieldError
+	e, err := h.s.Store().UpdateEnrollment(c.UserContext(), o.e.ID, func(e *db.Enrollment) error {
+		if e.Status != db.StatusDraft {
+			return nil // a second click: already submitted
+		}
+		problems = forms.ValidateAll(o.def, forms.Answers(e.Answers), now)
+		if len(problems) > 0 {
+			return errIncomplete
+		}
+		e.Status = db.StatusSubmitted
+		start := now
+		if renewing {
+			e.RenewedAt = &now
+			if e.ExpiresAt != nil && e.ExpiresAt.After(now) {
+				start = *e.ExpiresAt
+			}
+		} else {
+			e.SubmittedAt = &now
+		}
+		if o.p.TermDays > 0 {
+			end := start.Add(time.Duration(o.p.TermDays) * 24 * time.Hour)
+			e.ExpiresAt = &end
+		}
+		return nil
+	})
+	if errors.Is(err, errIncomplete) {
+		return h.renderReview(c, o, problems, fiber.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	action := "enrollment.submit"
+	if renewing {
+		action = "enrollment.renew"
+	}
+	me := web.CurrentPerson(c)
+	if err := h.s.Store().RecordAudit(c.UserContext(), &db.AuditEvent{ActorID: &me.ID, Action: action, SubjectType: "enrollment",
+		SubjectID: itoa(e.ID), ProgramID: &e.ProgramID, RequestID: web.RequestID(c)}); err != nil {
+		return err
+	}
+	return c.Redirect(o.link("?notice=submitted"), fiber.StatusSeeOther)
+}
+
+var errIncomplete = errors.New("enrollment incomplete")
+
+// withdraw leaves the program, with an optional reason.
+func (h *handlers) withdraw(c *fiber.Ctx) error {
+	o, err := h.loadOwn(c)
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if len([]rune(reason)) > 500 {
+		return apperr.New(apperr.Invalid, "Please keep the reason under 500 characters.")
+	}
+	now := h.s.Store().Now()
+	e, err := h.s.Store().UpdateEnrollment(c.UserContext(), o.e.ID, func(e *db.Enrollment) error {
+		if !editable(e.Status) {
+			return apperr.New(apperr.Conflict, "This enrollment has already ended.")
+		}
+		e.Status, e.WithdrawnAt, e.WithdrawReason = db.StatusWithdrawn, &now, reason
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	me := web.CurrentPerson(c)
+	if err := h.s.Store().RecordAudit(c.UserContext(), &db.AuditEvent{ActorID: &me.ID, Action: "enrollment.withdraw", SubjectType: "enrollment",
+		SubjectID: itoa(e.ID), ProgramID: &e.ProgramID, Details: map[string]any{"reason": reason}, RequestID: web.RequestID(c)}); err != nil {
+		return err
+	}
+	return c.Redirect(o.link("?notice=withdrawn"), fiber.StatusSeeOther)
+}
+
+// renew starts a renewal: the current answers are kept as a snapshot (so
+// the renewed enrollment can say what changed) and the enrollment becomes a
+// draft, prefilled, that the member checks and submits.
+func (h *handlers) renew(c *fiber.Ctx) error {
+	o, err := h.loadOwn(c)
+	if err != nil {
+		return err
+	}
+	now := h.s.Store().Now()
+	if !o.flag.On(features.Renewal) || o.e.ExpiresAt == nil || o.e.Status == db.StatusDraft || !editable(o.e.Status) ||
+		o.e.ExpiresAt.Sub(now) > renewalWindow {
+		return apperr.New(apperr.Conflict, "This enrollment cannot be renewed yet.")
+	}
+	ctx := c.UserContext()
+	err = h.s.Store().InTx(ctx, func(ctx context.Context, tx *db.Store) error {
+		if err := tx.SaveSnapshot(ctx, o.e.ID, "renewal", o.e.Answers); err != nil {
+			return err
+		}
+		_, err := tx.UpdateEnrollment(ctx, o.e.ID, func(e *db.Enrollment) error {
+			e.Status = db.StatusDraft
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(o.stepLink(o.def.Steps()[0].Key)+"?notice=renewing", fiber.StatusSeeOther)
+}
