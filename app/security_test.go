@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -41,10 +43,12 @@ var personaEmail = map[string]string{
 type access int
 
 const (
-	everyone access = iota // public, including anonymous visitors
-	signedIn               // any signed-in person
-	admins                 // global admins only
-	flowOnly               // nobody without a sign-in flow in progress (refused for all here)
+	everyone       access = iota // public, including anonymous visitors
+	signedIn                     // any signed-in person
+	admins                       // global admins only
+	flowOnly                     // nobody without a sign-in flow in progress (refused for all here)
+	owner                        // only the person whose record it is (the member's enrollment)
+	ownerOrViewers               // the owner, or whoever may view the program's participants
 )
 
 // matrix lists EVERY route the app registers with who may use it. A route
@@ -74,10 +78,19 @@ var matrix = map[string]access{
 	"POST /admin/people/:id/role":          admins,
 	"POST /admin/people/:id/status":        admins,
 	"GET /admin/audit":                     admins,
+	"GET /admin/jobs":                      admins,
+	"GET /admin/jobs/:name/runs":           admins,
+	"POST /admin/jobs/:name/enabled":       admins,
+	"POST /admin/jobs/:name/run":           admins,
 	"POST /admin/people/:id/program-roles": admins,
 	"POST /admin/people/:id/program-roles/:programID/delete": admins,
 	"POST /admin/people/:id/overrides":                       admins,
 	"POST /admin/people/:id/overrides/:overrideID/delete":    admins,
+	"GET /admin/programs":                                    admins,
+	"POST /admin/programs":                                   admins,
+	"GET /admin/programs/:slug":                              admins,
+	"POST /admin/programs/:slug":                             admins,
+	"POST /admin/programs/:slug/flags":                       admins,
 }
 
 func (a access) allows(persona string) bool {
@@ -88,6 +101,13 @@ func (a access) allows(persona string) bool {
 		return persona != anonymous
 	case admins:
 		return persona == admin
+	case owner:
+		return persona == member
+	case ownerOrViewers:
+		// The reviewer and coordinator hold program roles in the demo
+		// program, staff and admins see every program; the other member
+		// sees nothing.
+		return persona != anonymous && persona != otherMember
 	}
 	return false
 }
@@ -95,13 +115,15 @@ func (a access) allows(persona string) bool {
 // world is an app with every optional route switched on (SSO, email codes,
 // development sign-in and outbox) and one person per persona.
 type world struct {
-	store      *db.Store
-	srv        *web.Server
-	ids        map[string]int64
-	asset      string
-	mailID     int64
-	programID  int64
-	overrideID int64
+	store        *db.Store
+	srv          *web.Server
+	ids          map[string]int64
+	asset        string
+	mailID       int64
+	programID    int64
+	overrideID   int64
+	enrollmentID int64
+	uploadID     int64
 }
 
 func newWorld(t *testing.T, s *db.Store) *world {
@@ -141,6 +163,21 @@ func newWorld(t *testing.T, s *db.Store) *world {
 		t.Fatalf("overrides = %v, %v", ovs, err)
 	}
 	w.programID, w.overrideID = prog.ID, ovs[0].ID
+	// The member's enrollment in the demo program, with an uploaded file:
+	// the objects of the object-level rows.
+	e, _, err := s.StartEnrollment(ctx, prog.ID, w.ids[member], "Mel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploads := t.TempDir()
+	if err := os.WriteFile(filepath.Join(uploads, "f0f0f0"), []byte("%PDF-1.4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	up := &db.Upload{EnrollmentID: e.ID, PersonID: w.ids[member], FieldKey: "proof", Filename: "p.pdf", ContentType: "application/pdf", Size: 9, StorageName: "f0f0f0"}
+	if err := s.CreateUpload(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	w.enrollmentID, w.uploadID = e.ID, up.ID
 	m, err := mockoidc.Run()
 	if err != nil {
 		t.Fatal(err)
@@ -148,6 +185,7 @@ func newWorld(t *testing.T, s *db.Store) *world {
 	t.Cleanup(func() { _ = m.Shutdown() })
 	w.srv = apptest.New(t, s, map[string]string{
 		"OIDC_ISSUER": m.Issuer(), "OIDC_CLIENT_ID": m.ClientID, "OIDC_CLIENT_SECRET": m.ClientSecret,
+		"UPLOAD_DIR": uploads,
 	})
 	home := apptest.NewClient(t, w.srv).Get("/")
 	w.asset = regexp.MustCompile(`/static/css/app\.[0-9a-f]+\.css`).FindString(home.Body)
@@ -176,9 +214,18 @@ func (w *world) path(route string) string {
 		":id", fmt.Sprint(person),
 		":programID", fmt.Sprint(w.programID),
 		":overrideID", fmt.Sprint(w.overrideID),
+		":name", "housekeeping",
+		":slug", demo.ProgramSlug,
 	)
-	if strings.HasPrefix(route, "/dev/outbox/") {
+	switch {
+	case strings.HasPrefix(route, "/dev/outbox/"):
 		return fmt.Sprintf("/dev/outbox/%d", w.mailID)
+	case strings.HasPrefix(route, "/enrollments/:id"):
+		return strings.NewReplacer(":id", fmt.Sprint(w.enrollmentID), ":step", "about").Replace(route)
+	case strings.HasPrefix(route, "/uploads/"):
+		return fmt.Sprintf("/uploads/%d", w.uploadID)
+	case strings.HasPrefix(route, "/programs/:slug"):
+		return strings.Replace(route, ":slug", demo.ProgramSlug, 1)
 	}
 	return r.Replace(route)
 }

@@ -65,8 +65,12 @@ type Enrollment struct {
 	CreatedAt      time.Time  `bun:"created_at"`
 	UpdatedAt      time.Time  `bun:"updated_at"`
 
-	// Interests is filled by the store methods that load or save them.
+	// Interests is filled by the store methods that load them.
 	Interests []EnrollmentInterest `bun:"-"`
+	// ReplaceInterests asks UpdateEnrollment to replace the stored interests
+	// with Interests. Most saves do not touch interests; skipping the
+	// delete-and-insert then keeps a step save to one read and one write.
+	ReplaceInterests bool `bun:"-"`
 }
 
 // EnrollmentInterest is one interest on one side of an enrollment.
@@ -180,11 +184,13 @@ func (s *Store) StartEnrollment(ctx context.Context, programID, personID int64, 
 
 // UpdateEnrollment applies fn to the current state of enrollment id inside
 // one write transaction that holds the row (FOR UPDATE on Postgres; SQLite
-// has a single writer), then saves every column, replaces the interests and
-// bumps the version. Concurrent updates of one enrollment therefore apply
-// one after the other, each to the result of the previous: two tabs saving
-// the same step never lose an answer or leave a half-written row. fn may
-// return an error to change nothing.
+// has a single writer), then saves every column and bumps the version.
+// Concurrent updates of one enrollment therefore apply one after the other,
+// each to the result of the previous: two tabs saving the same step never
+// lose an answer or leave a half-written row. fn may return an error to
+// change nothing. fn sees the enrollment without its interests (they are
+// derived from the answers); to change them it sets Interests and
+// ReplaceInterests.
 func (s *Store) UpdateEnrollment(ctx context.Context, id int64, fn func(e *Enrollment) error) (*Enrollment, error) {
 	var out *Enrollment
 	err := s.InTx(ctx, func(ctx context.Context, tx *Store) error {
@@ -196,9 +202,7 @@ func (s *Store) UpdateEnrollment(ctx context.Context, id int64, fn func(e *Enrol
 		if err := q.Scan(ctx); err != nil {
 			return translate(err)
 		}
-		if err := tx.loadInterests(ctx, tx.w, e); err != nil {
-			return err
-		}
+		e.Answers = normalizeAnswers(e.Answers)
 		if err := fn(e); err != nil {
 			return err
 		}
@@ -208,15 +212,17 @@ func (s *Store) UpdateEnrollment(ctx context.Context, id int64, fn func(e *Enrol
 		if _, err := tx.w.NewUpdate().Model(e).WherePK().Exec(ctx); err != nil {
 			return translate(err)
 		}
-		if _, err := tx.w.NewDelete().Model((*EnrollmentInterest)(nil)).Where("enrollment_id = ?", id).Exec(ctx); err != nil {
-			return translate(err)
-		}
-		if len(e.Interests) > 0 {
-			for i := range e.Interests {
-				e.Interests[i].EnrollmentID = id
-			}
-			if _, err := tx.w.NewInsert().Model(&e.Interests).Exec(ctx); err != nil {
+		if e.ReplaceInterests {
+			if _, err := tx.w.NewDelete().Model((*EnrollmentInterest)(nil)).Where("enrollment_id = ?", id).Exec(ctx); err != nil {
 				return translate(err)
+			}
+			if len(e.Interests) > 0 {
+				for i := range e.Interests {
+					e.Interests[i].EnrollmentID = id
+				}
+				if _, err := tx.w.NewInsert().Model(&e.Interests).Exec(ctx); err != nil {
+					return translate(err)
+				}
 			}
 		}
 		out = e

@@ -49,6 +49,7 @@ func TestUpdateEnrollmentRoundTrip(t *testing.T) {
 			e.MarkStepCompleted("about")
 			e.IsMentor, e.AvailMask = true, 0xFF00
 			e.Interests = []db.EnrollmentInterest{{Side: db.SideMentor, Interest: "leadership"}}
+			e.ReplaceInterests = true
 			return nil
 		})
 		if err != nil || got.Version != 2 {

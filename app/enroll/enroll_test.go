@@ -340,7 +340,7 @@ func TestRenewal(t *testing.T) {
 			t.Fatalf("early renewal = %d, want 409", res.StatusCode)
 		}
 		w.now = w.now.Add(350 * 24 * time.Hour) // 15 days before the end
-		c.SignInAs(demo.MemberEmail)           // the old session has long expired
+		c.SignInAs(demo.MemberEmail)            // the old session has long expired
 		if !strings.Contains(c.Get(enr).Body, "Renew my enrollment") {
 			t.Fatal("renewal not offered near the end of the term")
 		}

@@ -2,6 +2,7 @@ package enroll
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -180,7 +181,7 @@ func (h *handlers) save(c *fiber.Ctx, o *own, st *forms.Step, in map[string][]st
 		if complete && len(errs) == 0 {
 			e.MarkStepCompleted(st.Key)
 		}
-		applyCore(e, forms.Extract(o.def, answers, now))
+		applyCore(e, forms.Extract(o.def, prev, now), forms.Extract(o.def, answers, now))
 		return nil
 	})
 	if err != nil {
@@ -199,14 +200,18 @@ func (h *handlers) save(c *fiber.Ctx, o *own, st *forms.Step, in map[string][]st
 }
 
 // applyCore copies the answers staff filter and pair on into the typed,
-// indexed columns and the interests table.
-func applyCore(e *db.Enrollment, core forms.Core) {
+// indexed columns, and into the interests table when they changed.
+func applyCore(e *db.Enrollment, before, core forms.Core) {
 	e.FullName = core.FullName
 	e.IsMentor, e.IsMentee = core.IsMentor, core.IsMentee
 	e.TimeZone, e.TZOffsetMin, e.AvailMask = core.TimeZone, core.TZOffsetMin, core.AvailMask
 	e.Org, e.Level, e.TimeAtLevel = core.Org, core.Level, core.TimeAtLevel
 	e.DistancePref, e.TrackChange = core.DistancePref, core.TrackChange
 	e.ManagerName, e.ManagerEmail, e.Comments = core.ManagerName, core.ManagerEmail, core.Comments
+	if slices.Equal(before.MentorInterests, core.MentorInterests) && slices.Equal(before.MenteeInterests, core.MenteeInterests) {
+		return
+	}
+	e.ReplaceInterests = true
 	e.Interests = e.Interests[:0]
 	for _, in := range core.MentorInterests {
 		e.Interests = append(e.Interests, db.EnrollmentInterest{Side: db.SideMentor, Interest: in})
