@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cohort/app/authz"
+	"cohort/app/features"
 	"cohort/db"
 )
 
@@ -69,6 +70,11 @@ func Seed(ctx context.Context, s *db.Store, o Options) (Summary, error) {
 				return ErrAlreadySeeded
 			}
 			return err
+		}
+		for _, p := range otherPrograms() {
+			if err := tx.CreateProgram(ctx, p); err != nil {
+				return err
+			}
 		}
 		var staff []*db.Person
 		for _, a := range Accounts {
@@ -127,7 +133,28 @@ func program() *db.Program {
 			"Mentors share what they know; learners grow their skills and network.",
 		FormKey:  "mentoring",
 		TermDays: 365,
-		Settings: db.ProgramSettings{DefaultMentorCapacity: 2, MinOverlapHours: 2},
+		Settings: db.ProgramSettings{DefaultMentorCapacity: 2, MinOverlapHours: 2,
+			Flags: map[string]bool{features.Pairing: true, features.Renewal: true}},
+	}
+}
+
+// otherPrograms show the other two built-in forms: an application with
+// eligibility rules and file uploads, and a membership with renewal.
+func otherPrograms() []*db.Program {
+	return []*db.Program{
+		{
+			Slug: "demo-assistance", Name: "Community Assistance Application", Kind: db.KindApplication,
+			Description: "Apply once to find out which city benefits your household qualifies for: reduced transit fares, " +
+				"affordable internet, and recreation passes.",
+			FormKey:  "application",
+			Settings: db.ProgramSettings{Flags: map[string]bool{features.Uploads: true}},
+		},
+		{
+			Slug: "demo-membership", Name: "Volunteer Membership", Kind: db.KindMembership,
+			Description: "Join a volunteer team for a mission of a few months; renew when your mission is ending.",
+			FormKey:     "membership", TermDays: 180,
+			Settings: db.ProgramSettings{Flags: map[string]bool{features.Renewal: true}},
+		},
 	}
 }
 
