@@ -289,3 +289,30 @@ func (e *Enrollment) MarkStepCompleted(step string) {
 	}
 	e.CompletedSteps += "," + step
 }
+
+// EnrollmentRef names one enrollment and its owner's email (load tests and
+// tools that act as members).
+type EnrollmentRef struct {
+	ID    int64  `bun:"id"`
+	Email string `bun:"email"`
+}
+
+// EnrollmentsWithStatus lists up to limit enrollments of a program in a
+// status, oldest first, with their owners' emails.
+func (s *Store) EnrollmentsWithStatus(ctx context.Context, programID int64, status string, limit int) ([]EnrollmentRef, error) {
+	var refs []EnrollmentRef
+	err := s.r.NewSelect().TableExpr("enrollments AS e").Join("JOIN people AS p ON p.id = e.person_id").
+		ColumnExpr("e.id, p.email").Where("e.program_id = ? AND e.status = ?", programID, status).
+		OrderExpr("e.id").Limit(int64(limit)).Scan(ctx, &refs)
+	return refs, translate(err)
+}
+
+// SumVersions adds up the versions of the given enrollments: every save
+// adds exactly one, so the difference over a run counts the saves that
+// committed.
+func (s *Store) SumVersions(ctx context.Context, ids []int64) (int64, error) {
+	var n int64
+	err := s.r.NewSelect().Model((*Enrollment)(nil)).ColumnExpr("COALESCE(SUM(version), 0)").
+		Where("id IN (?)", bun.List(ids)).Scan(ctx, &n)
+	return n, translate(err)
+}

@@ -62,6 +62,11 @@ type Options struct {
 	// Header holds extra request headers (e.g. Cookie, HX-Request,
 	// X-CSRF-Token). A "Host" entry sets the request's Host.
 	Header http.Header
+	// Prepare, when non-nil, adjusts each request before it is sent: a
+	// scenario uses it to act as many users (its own session cookie, CSRF
+	// token and path per request). It may change the path and headers, never
+	// the host: the loopback check has already been made.
+	Prepare func(req *http.Request, worker, seq int)
 	// Concurrency is the number of workers, each with at most one request in
 	// flight. Zero means DefaultConcurrency.
 	Concurrency int
@@ -349,6 +354,11 @@ func (r *run) do(id, seq int, measured bool, st *workerStats) {
 	}
 	if contentType != "" && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if r.o.Prepare != nil {
+		host := req.URL.Host
+		r.o.Prepare(req, id, seq)
+		req.URL.Host = host
 	}
 
 	t0 := time.Now()
