@@ -1,8 +1,10 @@
 // Package admin serves the administration pages: finding people, their
-// global and program roles, permission overrides and account status, and
-// the audit log. Every route is behind access.RequireAdmin, and every change
-// is written to the audit log in the same transaction as the change itself,
-// so a change without its record cannot happen.
+// global and program roles, permission overrides and account status,
+// programs (create, edit, feature flags), and the audit log. Every route is
+// behind access.RequireAdmin, or for programs the equivalent guard on the
+// program-scoped program.manage (programs.go), and every change is written
+// to the audit log in the same transaction as the change itself, so a
+// change without its record cannot happen.
 package admin
 
 import (
@@ -12,8 +14,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cohort/app/access"
-	"cohort/app/authz"
 	"cohort/app/apperr"
+	"cohort/app/authz"
+	"cohort/app/forms"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -31,14 +34,15 @@ const SubjectPerson = "person"
 
 // Actions lists the audit actions this package writes (the audit page
 // offers them as suggestions).
-var Actions = []string{ActionOverride, ActionProgramRole, ActionRole, ActionStatus}
+var Actions = []string{ActionOverride, ActionProgramRole, ActionRole, ActionStatus,
+	ActionProgramCreate, ActionProgramFlags, ActionProgramUpdate}
 
 type handlers struct{ s *web.Server }
 
 // Register adds the admin routes, each behind access.RequireAdmin. The guard
 // is attached per route rather than as group middleware because Fiber's
 // prefix match would also catch unrelated paths such as /administrator.
-func Register(s *web.Server) {
+func Register(s *web.Server, reg *forms.Registry) {
 	h := handlers{s: s}
 	guard := access.RequireAdmin(s, authz.PeopleManage)
 	r := s.Router()
@@ -52,6 +56,7 @@ func Register(s *web.Server) {
 	r.Post("/admin/people/:id/overrides/:overrideID/delete", guard, h.removeOverride)
 	r.Post("/admin/people/:id/status", guard, h.setStatus)
 	r.Get("/admin/audit", access.RequireAdmin(s, authz.AuditView), h.audit)
+	registerPrograms(s, reg)
 }
 
 // pathID parses a positive numeric route parameter; anything else is a
