@@ -4,6 +4,7 @@
 //	cohort migrate up|down|status          manage the database schema
 //	cohort seed demo [--participants N]    load deterministic demo data
 //	cohort load -url URL [flags]           put HTTP load on a local server
+//	cohort jobs list | run NAME            list scheduled jobs, or run one now
 //	cohort version | help
 package main
 
@@ -17,6 +18,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,7 +26,9 @@ import (
 
 	"cohort/app"
 	"cohort/app/demo"
+	"cohort/app/jobs"
 	"cohort/app/loadgen"
+	"cohort/app/loadgen/scenario"
 	"cohort/app/mail"
 	"cohort/config"
 	"cohort/db"
@@ -40,7 +44,10 @@ Commands:
   migrate up|down|status         apply, revert the last group of, or list migrations
   seed demo [--participants N]   load deterministic demo data (default 60 participants)
              [--seed S]
-  load -url URL [flags]          load-test a server on this machine (-h for flags)
+  load -url URL [flags]          load-test a server on this machine (-h for flags);
+             [-scenario save-step -users N]   many members saving a step, writes checked in the DB
+  jobs list                      list the scheduled jobs: schedule, on/off, last outcome
+  jobs run NAME                  run one job now (even if switched off) and print its counts
   version                        print the version
   help                           print this help
 
@@ -76,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return seed(args, stdout, stderr)
 	case "load":
 		return load(args, stdout, stderr)
+	case "jobs":
+		return jobsCmd(args, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cohort", version)
 		return 0
@@ -165,9 +174,29 @@ func serve(stderr io.Writer) error {
 	}()
 	stopMail := sync.OnceFunc(func() { cancelMail(); <-mailDone })
 	defer stopMail() // early returns: still before the deferred store.Close
-	srv, err := app.New(cfg, store, log)
+	runner, err := jobs.Default(jobs.Deps{Config: cfg, Store: store, Log: log})
 	if err != nil {
 		return err
+	}
+	srv, err := app.New(cfg, store, log, app.WithJobs(runner))
+	if err != nil {
+		return err
+	}
+	stopJobs := func() {}
+	if cfg.SchedulerEnabled {
+		sched, err := jobs.NewScheduler(runner, jobs.SchedulerOptions{})
+		if err != nil {
+			return err
+		}
+		sched.Start()
+		stopJobs = sync.OnceFunc(func() {
+			if err := sched.Shutdown(); err != nil {
+				log.Error("stopping the job scheduler", "err", err)
+			}
+		})
+		defer stopJobs() // early returns: runs before stopMail and store.Close
+	} else {
+		log.Info("SCHEDULER_ENABLED is off: this instance runs no scheduled jobs")
 	}
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
@@ -175,10 +204,12 @@ func serve(stderr io.Writer) error {
 	}
 	log.Info("cohort listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "env", cfg.Env,
 		"db", cfg.Database().Dialect, "version", version, "dev_login", *cfg.DevLogin)
-	// Order matters: HTTP drains first, then background workers stop (the
-	// mail dispatcher; later the scheduler), then the database closes via
-	// the deferred Close.
+	// Order matters: HTTP drains first, then background workers stop — the
+	// scheduler (running jobs are cancelled and their results recorded),
+	// then the mail dispatcher (jobs enqueue mail) — then the database
+	// closes via the deferred Close.
 	err = srv.Serve(ctx, ln)
+	stopJobs()
 	stopMail()
 	return err
 }
@@ -291,7 +322,11 @@ func seed(args []string, stdout, stderr io.Writer) int {
 }
 
 func load(args []string, stdout, stderr io.Writer) int {
-	o, err := loadgen.ParseFlags(args, stderr)
+	scenarioName, users, program, rest, err := scenarioFlags(args)
+	if err != nil {
+		return badUsage(stderr, "load: "+err.Error())
+	}
+	o, err := loadgen.ParseFlags(rest, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -300,13 +335,141 @@ func load(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	var verify func(loadgen.Result) (string, error)
+	switch scenarioName {
+	case "":
+	case "save-step":
+		cfg, err := config.Load(".")
+		if err != nil {
+			fmt.Fprintln(stderr, "cohort:", err)
+			return 1
+		}
+		store, err := openStore(ctx, cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "cohort:", err)
+			return 1
+		}
+		defer store.Close()
+		base := strings.TrimSuffix(o.URL, "/")
+		sc, err := scenario.PrepareStepSave(ctx, base, store, program, users)
+		if err != nil {
+			fmt.Fprintln(stderr, "cohort:", err)
+			return 1
+		}
+		sc.Apply(&o)
+		verify = func(r loadgen.Result) (string, error) { return sc.Verify(context.Background(), r) }
+	default:
+		return badUsage(stderr, fmt.Sprintf("load: unknown scenario %q (known: save-step)", scenarioName))
+	}
 	res, err := loadgen.Run(ctx, o)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "cohort:", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, res.String())
+	if verify != nil {
+		msg, err := verify(res)
+		fmt.Fprintln(stdout, msg)
+		if err != nil {
+			fmt.Fprintln(stderr, "cohort:", err)
+			return 1
+		}
+	}
 	if res.Failures > 0 {
+		return 1
+	}
+	return 0
+}
+
+// scenarioFlags takes the scenario flags (-scenario, -users, -program) out
+// of the load command's arguments; the rest go to loadgen.
+func scenarioFlags(args []string) (name string, users int, program string, rest []string, err error) {
+	users, program = 200, demo.ProgramSlug
+	for i := 0; i < len(args); i++ {
+		a := strings.TrimLeft(args[i], "-")
+		key, val, hasVal := strings.Cut(a, "=")
+		switch key {
+		case "scenario", "users", "program":
+		default:
+			rest = append(rest, args[i])
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return "", 0, "", nil, fmt.Errorf("-%s needs a value", key)
+			}
+			i++
+			val = args[i]
+		}
+		switch key {
+		case "scenario":
+			name = val
+		case "program":
+			program = val
+		case "users":
+			if users, err = strconv.Atoi(val); err != nil || users < 1 {
+				return "", 0, "", nil, fmt.Errorf("-users must be a positive number")
+			}
+		}
+	}
+	return name, users, program, rest, nil
+}
+
+// jobsCmd is `cohort jobs list` and `cohort jobs run NAME`.
+func jobsCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || (args[0] == "list" && len(args) != 1) || (args[0] == "run" && len(args) != 2) ||
+		(args[0] != "list" && args[0] != "run") {
+		return badUsage(stderr, "jobs needs: jobs list, or jobs run NAME")
+	}
+	reg, err := jobs.NewRegistry(jobs.Builtin()...)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	if args[0] == "run" {
+		if _, ok := reg.Lookup(args[1]); !ok {
+			return badUsage(stderr, fmt.Sprintf("unknown job %q (known: %s)", args[1], strings.Join(reg.Names(), ", ")))
+		}
+	}
+	cfg, err := config.Load(".")
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	defer store.Close()
+	if *cfg.MigrateOnStart {
+		if _, err := store.Migrate(ctx); err != nil {
+			fmt.Fprintln(stderr, "cohort:", err)
+			return 1
+		}
+	}
+	runner, err := jobs.NewRunner(reg, jobs.Deps{Config: cfg, Store: store, Log: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	if args[0] == "list" {
+		if err := jobs.List(ctx, runner, stdout); err != nil {
+			fmt.Fprintln(stderr, "cohort:", err)
+			return 1
+		}
+		return 0
+	}
+	run, err := runner.RunNow(ctx, args[1], jobs.TriggerCLI)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, jobs.Describe(run))
+	if run.Outcome != db.JobOK {
 		return 1
 	}
 	return 0

@@ -113,6 +113,13 @@ type Config struct {
 	// MaxUploadSize caps one uploaded file in bytes; a form field may set a
 	// lower limit.
 	MaxUploadSize int `env:"MAX_UPLOAD_SIZE" envDefault:"10485760"`
+
+	// Scheduled jobs (app/jobs). SchedulerEnabled runs the scheduler inside
+	// `serve`; turn it off on instances that should only answer requests
+	// (another instance, or `cohort jobs run` from cron, does the work).
+	// JobsTimeZone is the IANA zone job schedules are read in.
+	SchedulerEnabled bool   `env:"SCHEDULER_ENABLED" envDefault:"true"`
+	JobsTimeZone     string `env:"JOBS_TIME_ZONE" envDefault:"UTC"`
 }
 
 // Uploads is the directory for uploaded files.
@@ -324,6 +331,7 @@ func (c *Config) Validate() error {
 		p = append(p, "PROXY_HEADER is set but TRUSTED_PROXIES is empty: the header would never be believed")
 	}
 	p = append(p, c.authProblems()...)
+	p = append(p, c.jobsProblems()...)
 	if c.IsProduction() {
 		p = append(p, c.productionProblems(u)...)
 	}
@@ -404,4 +412,11 @@ func (c *Config) productionProblems(u *url.URL) []string {
 		p = append(p, "SMTP_TLS=none is not allowed in production")
 	}
 	return p
+}
+
+func (c *Config) jobsProblems() []string {
+	if _, err := time.LoadLocation(c.JobsTimeZone); err != nil || c.JobsTimeZone == "" || c.JobsTimeZone == "Local" {
+		return []string{fmt.Sprintf("JOBS_TIME_ZONE must be an IANA time zone such as UTC or Europe/Berlin (got %q)", c.JobsTimeZone)}
+	}
+	return nil
 }
