@@ -106,8 +106,9 @@ func (h *handlers) mine(c *fiber.Ctx) error {
 		return err
 	}
 	type row struct {
-		E *db.Enrollment
-		P *db.Program
+		E      *db.Enrollment
+		P      *db.Program
+		Status string
 	}
 	rows := make([]row, 0, len(es))
 	for _, e := range es {
@@ -115,7 +116,7 @@ func (h *handlers) mine(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		rows = append(rows, row{e, p})
+		rows = append(rows, row{e, p, statusLabels[e.Status]})
 	}
 	return h.s.Render(c, "pages/my_enrollments", "", fiber.Map{"Title": "Your enrollments", "Nav": "mine", "Rows": rows})
 }

@@ -18,10 +18,84 @@
     }
   });
 
-  // Focus the error summary on a full page load too.
+  // On a full page load, focus the error summary, or a confirmation the
+  // page marks for attention, so it is announced first.
   document.addEventListener("DOMContentLoaded", function () {
-    var summary = document.querySelector(".error-summary");
-    if (summary) summary.focus();
+    var target = document.querySelector(".error-summary") || document.querySelector(".flash[data-autofocus]");
+    if (target) target.focus();
+    // Preselect the member's own time zone where none is chosen yet; the
+    // server's default (UTC) stays for browsers that cannot tell.
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+    document.querySelectorAll("select[data-detect-tz]").forEach(function (sel) {
+      if (sel.value !== "" || zone === "") return;
+      for (var i = 0; i < sel.options.length; i++) {
+        if (sel.options[i].value === zone) { sel.value = zone; break; }
+      }
+    });
+  });
+
+  // Questions that depend on another answer (data-show-if on their
+  // wrapper) appear and disappear as the member answers, instead of only
+  // when the step is saved. The server decides again on every save and
+  // drops answers to questions that end up hidden; a question whose
+  // controlling answer is on another step keeps the server's decision.
+  // data-show-if-values lists the matching values, separated by spaces.
+  var each = Array.prototype.forEach;
+
+  function answered(form, name) {
+    var values = [], present = false;
+    each.call(form.elements, function (el) {
+      if (el.name !== name) return;
+      present = true;
+      var box = el.closest("[data-show-if]");
+      if (el.disabled || (box && box.hidden)) return; // a hidden question has no answer
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) values.push(el.value);
+      } else if (el.tagName === "SELECT" && el.multiple) {
+        each.call(el.selectedOptions, function (o) { values.push(o.value); });
+      } else if (el.value.trim() !== "") {
+        values.push(el.value.trim());
+      }
+    });
+    return present ? values : null;
+  }
+
+  function sameValue(got, want) {
+    if (got === want) return true;
+    // A yes/no question posts yes/no; the condition says true/false.
+    if ((got === "yes" && want === "true") || (got === "no" && want === "false")) return true;
+    return got !== "" && want !== "" && !isNaN(got) && !isNaN(want) && Number(got) === Number(want);
+  }
+
+  function updateShowIf(form) {
+    // Document order: a question depends only on earlier ones, so one pass
+    // settles chains.
+    each.call(form.querySelectorAll("[data-show-if]"), function (box) {
+      var values = answered(form, box.dataset.showIf);
+      if (values === null) return;
+      var raw = box.dataset.showIfValues || "";
+      var wants = raw.split(" ");
+      // When in doubt (a value with spaces in it), show: the server drops
+      // an answer that does not apply, but could not get one hidden here.
+      box.hidden = !values.some(function (v) {
+        return (" " + raw + " ").indexOf(" " + v + " ") >= 0 ||
+          wants.some(function (w) { return sameValue(v, w); });
+      });
+    });
+  }
+
+  function onAnswer(ev) {
+    var form = ev.target && ev.target.form;
+    if (form && form.querySelector("[data-show-if]")) updateShowIf(form);
+  }
+  document.addEventListener("change", onAnswer);
+  document.addEventListener("input", onAnswer);
+  // Back/forward may restore answers the page was not rendered with.
+  window.addEventListener("pageshow", function () {
+    each.call(document.forms, function (form) {
+      if (form.querySelector("[data-show-if]")) updateShowIf(form);
+    });
   });
 
   // Buttons with data-confirm ask before submitting (no inline script: CSP).
