@@ -147,23 +147,31 @@ func (s *Store) EnrollmentCounts(ctx context.Context, programID int64) (map[stri
 	return out, nil
 }
 
-// EnrollmentByID returns the enrollment with its interests, or ErrNotFound.
+// EnrollmentByID returns the enrollment, or ErrNotFound. Its Interests are
+// not loaded (they are derived from the answers); LoadInterests adds them.
 func (s *Store) EnrollmentByID(ctx context.Context, id int64) (*Enrollment, error) {
 	e := new(Enrollment)
 	if err := s.r.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
 		return nil, translate(err)
 	}
-	return e, s.loadInterests(ctx, s.r, e)
+	e.Answers = normalizeAnswers(e.Answers)
+	return e, nil
 }
 
 // EnrollmentFor returns the person's enrollment in the program, or
-// ErrNotFound.
+// ErrNotFound. Interests are not loaded.
 func (s *Store) EnrollmentFor(ctx context.Context, programID, personID int64) (*Enrollment, error) {
 	e := new(Enrollment)
 	if err := s.r.NewSelect().Model(e).Where("program_id = ? AND person_id = ?", programID, personID).Scan(ctx); err != nil {
 		return nil, translate(err)
 	}
-	return e, s.loadInterests(ctx, s.r, e)
+	e.Answers = normalizeAnswers(e.Answers)
+	return e, nil
+}
+
+// LoadInterests fills e.Interests from the interests table.
+func (s *Store) LoadInterests(ctx context.Context, e *Enrollment) error {
+	return s.loadInterests(ctx, s.r, e)
 }
 
 // StartEnrollment returns the person's enrollment in the program, creating

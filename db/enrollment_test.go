@@ -59,6 +59,9 @@ func TestUpdateEnrollmentRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := s.LoadInterests(ctx, back); err != nil {
+			t.Fatal(err)
+		}
 		roles, ok := back.Answers["roles"].([]string)
 		if !ok || len(roles) != 2 || back.CompletedSteps != "about" || !back.IsMentor || back.AvailMask != 0xFF00 ||
 			len(back.Interests) != 1 || back.Interests[0].Interest != "leadership" {

@@ -19,8 +19,9 @@ import (
 )
 
 type handlers struct {
-	s     *web.Server
-	forms *forms.Registry
+	s            *web.Server
+	forms        *forms.Registry
+	programCache programCache
 }
 
 // Register adds the member's routes.
@@ -75,7 +76,7 @@ func (h *handlers) loadOwn(c *fiber.Ctx) (*own, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := h.s.Store().ProgramByID(ctx, e.ProgramID)
+	p, err := h.programCache.get(ctx, h.s.Store(), e.ProgramID)
 	if err != nil {
 		return nil, err
 	}

@@ -525,6 +525,9 @@ func enrollmentOf(t *testing.T, s *db.Store, path string) *db.Enrollment {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := s.LoadInterests(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
