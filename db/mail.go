@@ -151,40 +151,40 @@ func (s *Store) MarkMailSent(ctx context.Context, id int64, wipeBody bool) error
 	if wipeBody {
 		q.Set("text_body = ''").Set("html_body = ''")
 	}
-	return mailExecOne(ctx, q)
+	return expectOne(q.Exec(ctx))
 }
 
 // MarkMailDev records that, with no SMTP configured, the message went to
 // the development outbox page instead. The body is kept so the page can
 // show it.
 func (s *Store) MarkMailDev(ctx context.Context, id int64) error {
-	return mailExecOne(ctx, s.w.NewUpdate().Model((*OutboxMessage)(nil)).
+	return expectOne(s.w.NewUpdate().Model((*OutboxMessage)(nil)).
 		Set("status = ?", MailDev).
 		Set("sent_at = ?", s.now()).
 		Set("locked_until = NULL").
-		Where("id = ?", id))
+		Where("id = ?", id).Exec(ctx))
 }
 
 // MarkMailRetry records a failed attempt: the message stays pending, with
 // attempts attempts so far, and becomes due again at next.
 func (s *Store) MarkMailRetry(ctx context.Context, id int64, attempts int, next time.Time, lastErr string) error {
-	return mailExecOne(ctx, s.w.NewUpdate().Model((*OutboxMessage)(nil)).
+	return expectOne(s.w.NewUpdate().Model((*OutboxMessage)(nil)).
 		Set("attempts = ?", attempts).
 		Set("next_attempt_at = ?", next.UTC().Truncate(time.Microsecond)).
 		Set("locked_until = NULL").
 		Set("last_error = ?", clipMailError(lastErr)).
-		Where("id = ?", id))
+		Where("id = ?", id).Exec(ctx))
 }
 
 // MarkMailFailed gives up on a message after its final attempt, which it
 // counts (attempts + 1).
 func (s *Store) MarkMailFailed(ctx context.Context, id int64, lastErr string) error {
-	return mailExecOne(ctx, s.w.NewUpdate().Model((*OutboxMessage)(nil)).
+	return expectOne(s.w.NewUpdate().Model((*OutboxMessage)(nil)).
 		Set("status = ?", MailFailed).
 		Set("attempts = attempts + 1").
 		Set("locked_until = NULL").
 		Set("last_error = ?", clipMailError(lastErr)).
-		Where("id = ?", id))
+		Where("id = ?", id).Exec(ctx))
 }
 
 // MailQuery filters ListMail. Zero fields do not filter.
@@ -230,23 +230,6 @@ func (s *Store) DeleteMailBefore(ctx context.Context, t time.Time) (int64, error
 		return 0, translate(err)
 	}
 	return res.RowsAffected()
-}
-
-// mailExecOne runs an update that must touch exactly one row; none is
-// ErrNotFound.
-func mailExecOne(ctx context.Context, q *bun.UpdateQuery) error {
-	res, err := q.Exec(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // clipMailError keeps last_error short and on one line (it is shown in a table

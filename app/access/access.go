@@ -88,53 +88,62 @@ func Require(s *web.Server, perm authz.Permission) fiber.Handler {
 		panic("access.Require: " + err.Error())
 	}
 	return func(c *fiber.Ctx) error {
-		if web.CurrentPerson(c) == nil {
-			return apperr.New(apperr.Unauthorized, "")
-		}
-		ok, err := Can(c, s, perm, authz.AllPrograms)
-		if err != nil {
+		if err := check(c, s, perm); err != nil {
 			return err
-		}
-		if !ok {
-			return apperr.New(apperr.Forbidden, "")
 		}
 		return c.Next()
 	}
 }
 
+// check answers 401 for anonymous requests and 403 without perm (global).
+func check(c *fiber.Ctx, s *web.Server, perm authz.Permission) error {
+	if web.CurrentPerson(c) == nil {
+		return apperr.New(apperr.Unauthorized, "")
+	}
+	ok, err := Can(c, s, perm, authz.AllPrograms)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Forbidden, "")
+	}
+	return nil
+}
+
 // RequireAdmin guards admin pages with a global permission (people.manage,
 // audit.view, jobs.manage): the person must be signed in and hold it —
 // decided by authz.Can like every other check, so grants and revokes apply —
-// and, when they signed in with an emailed code, which only proves control
-// of a mailbox, must have verified a second factor in this session. Without
-// it they are sent to MFAPath (a 303, or HX-Redirect for htmx so the whole
-// page navigates instead of a fragment being swapped). SSO and development
-// sign-ins are trusted as they are: the identity provider enforces its own
-// factors.
+// and must have passed SecondFactor.
 func RequireAdmin(s *web.Server, perm authz.Permission) fiber.Handler {
 	if !authz.IsGlobal(perm) {
 		panic("access.RequireAdmin: " + string(perm) + " is not a global permission")
 	}
 	return func(c *fiber.Ctx) error {
-		if web.CurrentPerson(c) == nil {
-			return apperr.New(apperr.Unauthorized, "")
-		}
-		ok, err := Can(c, s, perm, authz.AllPrograms)
-		if err != nil {
+		if err := check(c, s, perm); err != nil {
 			return err
 		}
-		if !ok {
-			return apperr.New(apperr.Forbidden, "")
-		}
-		if auth := web.CurrentAuth(c); auth.Method == web.MethodEmail && !auth.MFAVerified {
-			if web.IsHTMX(c) {
-				c.Set("HX-Redirect", MFAPath)
-				return c.SendStatus(fiber.StatusNoContent)
-			}
-			return c.Redirect(MFAPath, fiber.StatusSeeOther)
+		if sent, err := SecondFactor(c); sent || err != nil {
+			return err
 		}
 		return c.Next()
 	}
+}
+
+// SecondFactor sends a person who signed in with an emailed code — which
+// only proves control of a mailbox — and has not verified a second factor
+// in this session to MFAPath (a 303, or HX-Redirect for htmx so the whole
+// page navigates instead of a fragment being swapped), and reports that it
+// did. SSO and development sign-ins are trusted as they are: the identity
+// provider enforces its own factors.
+func SecondFactor(c *fiber.Ctx) (sent bool, err error) {
+	if auth := web.CurrentAuth(c); auth.Method != web.MethodEmail || auth.MFAVerified {
+		return false, nil
+	}
+	if web.IsHTMX(c) {
+		c.Set("HX-Redirect", MFAPath)
+		return true, c.SendStatus(fiber.StatusNoContent)
+	}
+	return true, c.Redirect(MFAPath, fiber.StatusSeeOther)
 }
 
 // Validate is the start-up check: the role tables name only known

@@ -92,12 +92,8 @@ func requireProgramManage(s *web.Server, everywhere bool) fiber.Handler {
 		if !ok {
 			return apperr.New(apperr.Forbidden, "")
 		}
-		if auth := web.CurrentAuth(c); auth.Method == web.MethodEmail && !auth.MFAVerified {
-			if web.IsHTMX(c) {
-				c.Set("HX-Redirect", access.MFAPath)
-				return c.SendStatus(fiber.StatusNoContent)
-			}
-			return c.Redirect(access.MFAPath, fiber.StatusSeeOther)
+		if sent, err := access.SecondFactor(c); sent || err != nil {
+			return err
 		}
 		return c.Next()
 	}

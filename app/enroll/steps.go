@@ -54,23 +54,24 @@ func reachable(o *own) int {
 	return idx
 }
 
-func (h *handlers) step(c *fiber.Ctx, o *own) (*forms.Step, int, error) {
+// ownStep loads the person's enrollment :id and its step :step.
+func (h *handlers) ownStep(c *fiber.Ctx) (*own, *forms.Step, int, error) {
+	o, err := h.loadOwn(c)
+	if err != nil {
+		return nil, nil, 0, err
+	}
 	st, idx, ok := o.def.Step(c.Params("step"))
 	if !ok {
-		return nil, 0, apperr.New(apperr.NotFound, "That part of the form does not exist.")
+		return nil, nil, 0, apperr.New(apperr.NotFound, "That part of the form does not exist.")
 	}
-	return st, idx, nil
+	return o, st, idx, nil
 }
 
 // stepPage shows one step, refilled from the saved answers. A step beyond
 // the first incomplete one redirects there: later steps may depend on
 // earlier answers.
 func (h *handlers) stepPage(c *fiber.Ctx) error {
-	o, err := h.loadOwn(c)
-	if err != nil {
-		return err
-	}
-	st, idx, err := h.step(c, o)
+	o, st, idx, err := h.ownStep(c)
 	if err != nil {
 		return err
 	}
@@ -227,11 +228,7 @@ func applyCore(e *db.Enrollment, before, core forms.Core) {
 // redirect → GET); with htmx it answers with the next step's fragment and
 // pushes its URL.
 func (h *handlers) saveStep(c *fiber.Ctx) error {
-	o, err := h.loadOwn(c)
-	if err != nil {
-		return err
-	}
-	st, idx, err := h.step(c, o)
+	o, st, idx, err := h.ownStep(c)
 	if err != nil {
 		return err
 	}
@@ -284,11 +281,7 @@ func (h *handlers) navigate(c *fiber.Ctx, url string) error {
 // autosave saves what the member has typed so far without judging it:
 // errors are shown when they press "Save and continue", not while typing.
 func (h *handlers) autosave(c *fiber.Ctx) error {
-	o, err := h.loadOwn(c)
-	if err != nil {
-		return err
-	}
-	st, _, err := h.step(c, o)
+	o, st, _, err := h.ownStep(c)
 	if err != nil {
 		return err
 	}
