@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -190,53 +192,100 @@ func (s *Store) StartEnrollment(ctx context.Context, programID, personID int64, 
 	return got, n == 1, err
 }
 
-// UpdateEnrollment applies fn to the current state of enrollment id inside
-// one write transaction that holds the row (FOR UPDATE on Postgres; SQLite
-// has a single writer), then saves every column and bumps the version.
-// Concurrent updates of one enrollment therefore apply one after the other,
-// each to the result of the previous: two tabs saving the same step never
-// lose an answer or leave a half-written row. fn may return an error to
-// change nothing. fn sees the enrollment without its interests (they are
-// derived from the answers); to change them it sets Interests and
-// ReplaceInterests.
+// UpdateEnrollment applies fn to the current state of enrollment id and
+// saves the result, bumping the version. It is optimistic: the row is read
+// without a lock, fn runs, and the write succeeds only if the version is
+// still the one read; otherwise it reads again and re-applies fn. So
+// concurrent updates of one enrollment (two tabs, a double submit) each
+// apply to the result of the previous one — no answer is lost, nothing is
+// half-written — while an uncontended save costs a single UPDATE statement:
+// on SQLite, whose one writer every save waits for, that is most of the
+// throughput. fn may run more than once and must only change e; it may
+// return an error to change nothing. fn sees the enrollment without its
+// interests (they are derived from the answers); to change them it sets
+// Interests and ReplaceInterests.
 func (s *Store) UpdateEnrollment(ctx context.Context, id int64, fn func(e *Enrollment) error) (*Enrollment, error) {
-	var out *Enrollment
-	err := s.InTx(ctx, func(ctx context.Context, tx *Store) error {
+	return s.UpdateEnrollmentFrom(ctx, &Enrollment{ID: id}, false, fn)
+}
+
+// UpdateEnrollmentFrom is UpdateEnrollment starting from a state the caller
+// has just read (fresh is true), which saves reading it again when nobody
+// changed it in between — the common case.
+func (s *Store) UpdateEnrollmentFrom(ctx context.Context, start *Enrollment, fresh bool, fn func(e *Enrollment) error) (*Enrollment, error) {
+	id := start.ID
+	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
 		e := new(Enrollment)
-		q := tx.w.NewSelect().Model(e).Where("id = ?", id)
-		if tx.dialect == "pg" {
-			q = q.For("UPDATE")
+		if attempt == 0 && fresh {
+			*e = *start
+			e.Answers = maps.Clone(start.Answers)
+			e.Interests, e.ReplaceInterests = nil, false
+		} else {
+			// Read from the reader pool: on SQLite the one writer connection
+			// is the bottleneck, and a stale read only costs a retry.
+			if err := s.r.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
+				return nil, translate(err)
+			}
+			e.Answers = normalizeAnswers(e.Answers)
 		}
-		if err := q.Scan(ctx); err != nil {
-			return translate(err)
-		}
-		e.Answers = normalizeAnswers(e.Answers)
+		read := e.Version
 		if err := fn(e); err != nil {
-			return err
+			return nil, err
 		}
 		e.ID = id
-		e.Version++
-		e.UpdatedAt = tx.now()
-		if _, err := tx.w.NewUpdate().Model(e).WherePK().Exec(ctx); err != nil {
-			return translate(err)
-		}
+		e.Version = read + 1
+		e.UpdatedAt = s.now()
+		var saved bool
+		var err error
 		if e.ReplaceInterests {
-			if _, err := tx.w.NewDelete().Model((*EnrollmentInterest)(nil)).Where("enrollment_id = ?", id).Exec(ctx); err != nil {
-				return translate(err)
-			}
-			if len(e.Interests) > 0 {
-				for i := range e.Interests {
-					e.Interests[i].EnrollmentID = id
+			err = s.InTx(ctx, func(ctx context.Context, tx *Store) error {
+				if saved, err = tx.writeEnrollment(ctx, e, read); err != nil || !saved {
+					return err
 				}
-				if _, err := tx.w.NewInsert().Model(&e.Interests).Exec(ctx); err != nil {
-					return translate(err)
-				}
-			}
+				return tx.replaceInterests(ctx, e)
+			})
+		} else {
+			saved, err = s.writeEnrollment(ctx, e, read)
 		}
-		out = e
+		if err != nil {
+			return nil, err
+		}
+		if saved {
+			return e, nil
+		}
+		// Someone saved in between: start again from their result.
+	}
+	return nil, fmt.Errorf("db: enrollment %d kept changing during %d attempts to save it", id, maxUpdateAttempts)
+}
+
+// maxUpdateAttempts bounds the optimistic retries; a person's own saves
+// rarely collide more than a few times.
+const maxUpdateAttempts = 100
+
+// writeEnrollment saves e if its stored version is still read.
+func (s *Store) writeEnrollment(ctx context.Context, e *Enrollment, read int) (bool, error) {
+	if saved, ok, err := s.execSave(ctx, e, read); ok {
+		return saved, err
+	}
+	res, err := s.w.NewUpdate().Model(e).WherePK().Where("version = ?", read).Exec(ctx)
+	if err != nil {
+		return false, translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func (s *Store) replaceInterests(ctx context.Context, e *Enrollment) error {
+	if _, err := s.w.NewDelete().Model((*EnrollmentInterest)(nil)).Where("enrollment_id = ?", e.ID).Exec(ctx); err != nil {
+		return translate(err)
+	}
+	if len(e.Interests) == 0 {
 		return nil
-	})
-	return out, err
+	}
+	for i := range e.Interests {
+		e.Interests[i].EnrollmentID = e.ID
+	}
+	_, err := s.w.NewInsert().Model(&e.Interests).Exec(ctx)
+	return translate(err)
 }
 
 func (s *Store) loadInterests(ctx context.Context, idb bun.IDB, e *Enrollment) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"cohort/db"
 	"cohort/db/dbtest"
@@ -114,6 +115,51 @@ func TestConcurrentEnrollmentUpdates(t *testing.T) {
 		}
 		if back.Version != 1+n || len(back.Answers) != n || back.CompletedSteps != "about" {
 			t.Fatalf("after %d concurrent updates: version %d, %d answers, steps %q", n, back.Version, len(back.Answers), back.CompletedSteps)
+		}
+	})
+}
+
+// Saves go through a prepared statement, other writes through bun: both must
+// store values the same way (SQLite keeps times as text that sorts and
+// compares as time), or queries would silently miss rows.
+func TestSaveStoresValuesLikeBun(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		_, _, e := newEnrollment(t, s)
+		at := time.Date(2026, 11, 21, 10, 30, 15, 123456000, time.UTC)
+		if _, err := s.UpdateEnrollment(ctx, e.ID, func(e *db.Enrollment) error {
+			e.SubmittedAt, e.IsMentor, e.Status = &at, true, db.StatusSubmitted
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		count := func(where string, args ...any) int {
+			n, err := s.DB().NewSelect().Model((*db.Enrollment)(nil)).Where(where, args...).Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(n)
+		}
+		tests := []struct {
+			where string
+			arg   any
+			want  int
+		}{
+			{"submitted_at = ?", at, 1},
+			{"submitted_at > ?", at.Add(-time.Microsecond), 1},
+			{"submitted_at > ?", at, 0},
+			{"submitted_at < ?", at.Add(time.Hour), 1},
+			{"is_mentor = ?", true, 1},
+			{"is_mentee = ?", false, 1},
+		}
+		for _, tt := range tests {
+			if got := count(tt.where, tt.arg); got != tt.want {
+				t.Errorf("%s %v: %d rows, want %d", tt.where, tt.arg, got, tt.want)
+			}
+		}
+		back, err := s.EnrollmentByID(ctx, e.ID)
+		if err != nil || back.SubmittedAt == nil || !back.SubmittedAt.Equal(at) || !back.IsMentor || back.Status != db.StatusSubmitted {
+			t.Fatalf("read back %+v, %v", back, err)
 		}
 	})
 }

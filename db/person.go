@@ -77,6 +77,9 @@ func (s *Store) preparePerson(p *Person) {
 
 // PersonByID returns the person or ErrNotFound.
 func (s *Store) PersonByID(ctx context.Context, id int64) (*Person, error) {
+	if h := s.hot(ctx); h != nil {
+		return h.person(ctx, id)
+	}
 	p := new(Person)
 	err := s.r.NewSelect().Model(p).Where("id = ?", id).Scan(ctx)
 	return p, translate(err)

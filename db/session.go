@@ -27,6 +27,9 @@ func sessionKey(key string) string {
 // SessionGet returns a live session's data, or nil if it does not exist or
 // has expired.
 func (s *Store) SessionGet(ctx context.Context, key string) ([]byte, error) {
+	if h := s.hot(ctx); h != nil {
+		return h.session(ctx, s, key)
+	}
 	var row SessionRow
 	err := s.r.NewSelect().Model(&row).
 		Where("id = ?", sessionKey(key)).

@@ -168,7 +168,9 @@ func (h *handlers) save(c *fiber.Ctx, o *own, st *forms.Step, in map[string][]st
 		answers forms.Answers
 		changes []forms.Change
 	)
-	e, err := h.s.Store().UpdateEnrollment(c.UserContext(), o.e.ID, func(e *db.Enrollment) error {
+	// o.e was read just now (loadOwn); start from it rather than reading it
+	// again, and re-read only if someone saved in between.
+	e, err := h.s.Store().UpdateEnrollmentFrom(c.UserContext(), o.e, true, func(e *db.Enrollment) error {
 		if !editable(e.Status) {
 			return apperr.New(apperr.Conflict, "This enrollment can no longer be changed.")
 		}
