@@ -5,6 +5,7 @@
 //	cohort seed demo [--participants N]    load deterministic demo data
 //	cohort load -url URL [flags]           put HTTP load on a local server
 //	cohort jobs list | run NAME            list scheduled jobs, or run one now
+//	cohort token create --email E [--name N]  make an API token (printed once)
 //	cohort version | help
 package main
 
@@ -25,6 +26,7 @@ import (
 	_ "time/tzdata" // time zones work in a scratch-like image too
 
 	"cohort/app"
+	"cohort/app/api"
 	"cohort/app/demo"
 	"cohort/app/jobs"
 	"cohort/app/loadgen"
@@ -48,6 +50,8 @@ Commands:
              [-scenario save-step -users N]   many members saving a step, writes checked in the DB
   jobs list                      list the scheduled jobs: schedule, on/off, last outcome
   jobs run NAME                  run one job now (even if switched off) and print its counts
+  token create --email E         make a JSON API token for the person with that email and print it
+             [--name N]          (shown only this once; it acts with that person's permissions)
   version                        print the version
   help                           print this help
 
@@ -85,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return load(args, stdout, stderr)
 	case "jobs":
 		return jobsCmd(args, stdout, stderr)
+	case "token":
+		return tokenCmd(args, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cohort", version)
 		return 0
@@ -472,5 +478,66 @@ func jobsCmd(args []string, stdout, stderr io.Writer) int {
 	if run.Outcome != db.JobOK {
 		return 1
 	}
+	return 0
+}
+
+// tokenCmd is `cohort token create --email E [--name N]`: it makes an API
+// token for an existing, active person and prints it on stdout, once (only
+// its hash is stored). The audit log records it with no actor.
+func tokenCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "create" {
+		return badUsage(stderr, "token needs: token create --email E [--name N]")
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the person the token acts as")
+	name := fs.String("name", "command line", "what the token is for")
+	if err := fs.Parse(args[1:]); err != nil {
+		return badUsage(stderr, "token create: "+err.Error())
+	}
+	if fs.NArg() > 0 || strings.TrimSpace(*email) == "" {
+		return badUsage(stderr, "token create needs --email E (and takes only --name N besides)")
+	}
+	if n := strings.TrimSpace(*name); n == "" || len([]rune(n)) > api.MaxTokenName {
+		return badUsage(stderr, fmt.Sprintf("token create: --name must be 1 to %d characters", api.MaxTokenName))
+	}
+	cfg, err := config.Load(".")
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	ctx := context.Background()
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	defer store.Close()
+	if *cfg.MigrateOnStart {
+		if _, err := store.Migrate(ctx); err != nil {
+			fmt.Fprintln(stderr, "cohort:", err)
+			return 1
+		}
+	}
+	p, err := store.PersonByEmail(ctx, *email)
+	if errors.Is(err, db.ErrNotFound) {
+		fmt.Fprintf(stderr, "cohort: no person has the email %s\n", db.NormalizeEmail(*email))
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	if p.Status != db.PersonActive {
+		fmt.Fprintf(stderr, "cohort: %s is disabled; a token would not work\n", p.Email)
+		return 1
+	}
+	token, err := api.CreateToken(ctx, store, p.ID, 0, strings.TrimSpace(*name), "cli")
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, token)
+	fmt.Fprintf(stderr, "API token for %s created. It is shown only this once; it acts with %s's permissions.\n", p.Email, p.Email)
 	return 0
 }

@@ -10,6 +10,7 @@ import (
 
 	"cohort/app/access"
 	"cohort/app/admin"
+	"cohort/app/api"
 	"cohort/app/auth"
 	"cohort/app/enroll"
 	"cohort/app/features"
@@ -17,6 +18,8 @@ import (
 	"cohort/app/home"
 	"cohort/app/jobs"
 	"cohort/app/mail"
+	"cohort/app/pairs"
+	"cohort/app/staff"
 	"cohort/app/web"
 	"cohort/config"
 	"cohort/db"
@@ -58,6 +61,10 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	mail.Register(s)
 	admin.Register(s, registry)
 	enroll.Register(s, registry)
+	staff.Register(s, registry)
+	pairService := pairs.NewService(store, cfg.PairIDHashSecret)
+	pairs.Register(s, pairService)
+	api.Register(s, pairService)
 	if o.jobs == nil {
 		if o.jobs, err = jobs.Default(jobs.Deps{Config: cfg, Store: store, Log: log}); err != nil {
 			return nil, err

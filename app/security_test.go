@@ -49,6 +49,12 @@ const (
 	flowOnly                     // nobody without a sign-in flow in progress (refused for all here)
 	owner                        // only the person whose record it is (the member's enrollment)
 	ownerOrViewers               // the owner, or whoever may view the program's participants
+	pairManagers                 // pairs.manage in the demo program: its coordinator, staff, admins
+	viewers                      // participants.view somewhere: the reviewer too (the JSON API, API tokens)
+	tokenOwner                   // only the owner of the token (staff)
+	progViewers                  // participants.view in the demo program: reviewer, coordinator, staff, admin
+	progEditors                  // participants.edit there: coordinator, staff, admin
+	progExporters                // participants.export there: staff, admin (the coordinator's is revoked)
 )
 
 // matrix lists EVERY route the app registers with who may use it. A route
@@ -104,6 +110,36 @@ var matrix = map[string]access{
 	"GET /admin/programs/:slug":                              admins,
 	"POST /admin/programs/:slug":                             admins,
 	"POST /admin/programs/:slug/flags":                       admins,
+	// Pairing (app/pairs) and the JSON API (app/api). API routes take a
+	// bearer token or, as here, a session; the API serves only people who
+	// may view some program's participants, so members get 403.
+	"GET /staff/programs/:slug/pairs":                        pairManagers,
+	"POST /staff/programs/:slug/pairs":                       pairManagers,
+	"GET /staff/programs/:slug/participants/:id/suggestions": pairManagers,
+	"GET /staff/programs/:slug/proposal":                     pairManagers,
+	"POST /staff/programs/:slug/proposal/accept":             pairManagers,
+	"POST /staff/pairs/:id/accept":                           pairManagers,
+	"POST /staff/pairs/:id/end":                              pairManagers,
+	"GET /api/openapi.json":                                  everyone,
+	"GET /api/v1/programs":                                   viewers,
+	"GET /api/v1/programs/:slug/participants":                viewers,
+	"GET /api/v1/participants/:id":                           viewers,
+	"GET /api/v1/participants/:id/suggestions":               pairManagers,
+	"GET /api/v1/programs/:slug/pairs":                       viewers,
+	"POST /api/v1/programs/:slug/pairs":                      pairManagers,
+	"POST /api/v1/pairs/:id/end":                             pairManagers,
+	"GET /account/tokens":                                    viewers,
+	"POST /account/tokens":                                   viewers,
+	"POST /account/tokens/:id/revoke":                        tokenOwner,
+	// The staff workspace (app/staff): a program the persona may not view
+	// is a 404; viewing without edit or export rights a 403.
+	"GET /staff":                                         signedIn,
+	"GET /staff/programs/:slug/participants":             progViewers,
+	"GET /staff/programs/:slug/participants.csv":         progExporters,
+	"POST /staff/programs/:slug/participants/bulk":       progEditors,
+	"GET /staff/programs/:slug/participants/:id":         progViewers,
+	"POST /staff/programs/:slug/participants/:id/status": progEditors,
+	"POST /staff/programs/:slug/participants/:id/notes":  progEditors,
 }
 
 func (a access) allows(persona string) bool {
@@ -121,6 +157,18 @@ func (a access) allows(persona string) bool {
 		// program, staff and admins see every program; the other member
 		// sees nothing.
 		return persona != anonymous && persona != otherMember
+	case pairManagers:
+		return persona == coordinator || persona == staff || persona == admin
+	case viewers:
+		return persona == reviewer || persona == coordinator || persona == staff || persona == admin
+	case tokenOwner:
+		return persona == staff
+	case progViewers:
+		return persona == reviewer || persona == coordinator || persona == staff || persona == admin
+	case progEditors:
+		return persona == coordinator || persona == staff || persona == admin
+	case progExporters:
+		return persona == staff || persona == admin
 	}
 	return false
 }
@@ -137,6 +185,8 @@ type world struct {
 	overrideID   int64
 	enrollmentID int64
 	uploadID     int64
+	pairID       int64
+	tokenID      int64
 }
 
 func newWorld(t *testing.T, s *db.Store) *world {
@@ -191,6 +241,21 @@ func newWorld(t *testing.T, s *db.Store) *world {
 		t.Fatal(err)
 	}
 	w.enrollmentID, w.uploadID = e.ID, up.ID
+	// A proposed pair of two seeded participants, and an API token of the
+	// staff persona: the objects of the pair and token rows.
+	seeded, err := s.Pairables(ctx, db.PairableQuery{ProgramID: prog.ID, Statuses: []string{db.StatusSubmitted, db.StatusApproved, db.StatusWaitlisted}})
+	if err != nil || len(seeded) < 2 {
+		t.Fatalf("seeded enrollments = %d, %v", len(seeded), err)
+	}
+	pair := &db.Pair{ProgramID: prog.ID, MentorEnrollmentID: seeded[0].ID, MenteeEnrollmentID: seeded[1].ID, Status: db.PairProposed}
+	if err := s.CreatePair(ctx, pair); err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := s.CreateAPIToken(ctx, w.ids[staff], "matrix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.pairID, w.tokenID = pair.ID, tok.ID
 	m, err := mockoidc.Run()
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +277,25 @@ func newWorld(t *testing.T, s *db.Store) *world {
 	}
 	w.mailID = id
 	return w
+}
+
+// restore undoes what earlier admin routes of the matrix did to the world
+// that later routes depend on: removing the coordinator's program role, and
+// saving the demo program's flags with none checked (pairing off).
+func (w *world) restore(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if err := w.store.SetProgramRole(ctx, w.ids[coordinator], w.programID, "coordinator", w.ids[admin]); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := w.store.ProgramByID(ctx, w.programID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog.Settings.Flags = map[string]bool{"pairing": true, "renewal": true}
+	if err := w.store.UpdateProgram(ctx, prog); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // path fills a route's parameters with real ids: people pages point at the
@@ -239,6 +323,12 @@ func (w *world) path(route string) string {
 		return fmt.Sprintf("/uploads/%d", w.uploadID)
 	case strings.HasPrefix(route, "/programs/:slug"):
 		return strings.Replace(route, ":slug", demo.ProgramSlug, 1)
+	case strings.HasPrefix(route, "/staff/pairs/"), strings.HasPrefix(route, "/api/v1/pairs/"):
+		return strings.Replace(route, ":id", fmt.Sprint(w.pairID), 1)
+	case strings.Contains(route, "/participants/:id"):
+		return strings.NewReplacer(":slug", demo.ProgramSlug, ":id", fmt.Sprint(w.enrollmentID)).Replace(route)
+	case strings.HasPrefix(route, "/account/tokens/"):
+		return strings.Replace(route, ":id", fmt.Sprint(w.tokenID), 1)
 	}
 	return r.Replace(route)
 }
@@ -301,6 +391,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				continue
 			}
 			method, path, _ := strings.Cut(route, " ")
+			w.restore(t)
 			for _, p := range personas {
 				t.Run(route+"/"+p, func(t *testing.T) {
 					c := w.client(t, p)

@@ -45,6 +45,9 @@ func (s *Server) csrfToken(nonce string) string {
 
 // csrf checks unsafe methods and makes the token available to templates.
 func (s *Server) csrf(c *fiber.Ctx) error {
+	if bearerWithoutCookies(c) {
+		return c.Next() // no cookie, nothing to forge; see bearerWithoutCookies
+	}
 	nonce := c.Cookies(s.csrfCookieName())
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
