@@ -479,3 +479,43 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// A program role is good for its program only: the demo program's reviewer
+// and coordinator asking for another program's staff pages and API get
+// nothing, while staff and admins (every program) get through.
+func TestProgramRolesStayInTheirProgram(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		other := &db.Program{Slug: "other-program", Name: "Other", Kind: db.KindMentoring, FormKey: "mentoring",
+			Settings: db.ProgramSettings{Flags: map[string]bool{"pairing": true}}}
+		if err := s.CreateProgram(context.Background(), other); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, route := range routes(w.srv) {
+			method, path, _ := strings.Cut(route, " ")
+			if !strings.Contains(path, ":slug") || strings.Contains(path, ":id") ||
+				!(strings.HasPrefix(path, "/staff/") || strings.HasPrefix(path, "/api/")) {
+				continue
+			}
+			n++
+			target := strings.Replace(path, ":slug", other.Slug, 1)
+			for _, p := range []string{reviewer, coordinator, staff, admin} {
+				t.Run(route+"/"+p, func(t *testing.T) {
+					c := w.client(t, p)
+					req := httptest.NewRequest(method, target, strings.NewReader("_csrf="+c.CSRF))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					res := c.Do(req)
+					wantDenied := p == reviewer || p == coordinator
+					if denied(res) != wantDenied {
+						t.Fatalf("%s %s as %s (roles in %s only): %d, denied=%v, want %v",
+							method, target, p, demo.ProgramSlug, res.StatusCode, denied(res), wantDenied)
+					}
+				})
+			}
+		}
+		if n < 5 {
+			t.Fatalf("only %d program-scoped routes found", n)
+		}
+	})
+}
