@@ -506,24 +506,6 @@ func (s *Store) ParticipantsVersion(ctx context.Context, programID int64) (int64
 	return v, translate(err)
 }
 
-// ProgramWithVersion returns the program with that slug and its data
-// version (see ParticipantsVersion) in one round trip, or ErrNotFound.
-func (s *Store) ProgramWithVersion(ctx context.Context, slug string) (*Program, int64, error) {
-	var row struct {
-		Program     `bun:",extend"`
-		DataVersion int64 `bun:"data_version,scanonly"`
-	}
-	err := s.r.NewSelect().Model(&row).
-		ColumnExpr("program.*").
-		ColumnExpr("(SELECT COALESCE(SUM(v.n), 0) FROM staff_versions AS v WHERE v.program_id = program.id) AS data_version").
-		Where("program.slug = ?", slug).Scan(ctx)
-	if err != nil {
-		return nil, 0, translate(err)
-	}
-	p := row.Program
-	return &p, row.DataVersion, nil
-}
-
 // ProgramEnrollment returns enrollment id with its interests and its
 // person's email, if it belongs to program programID; otherwise
 // ErrNotFound (staff of one program learn nothing about another's).

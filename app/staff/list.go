@@ -34,8 +34,13 @@ func (h *handlers) list(c *fiber.Ctx) error {
 	for _, p := range probs {
 		form.Add("f-"+p.Field, p.Message)
 	}
-	if web.IsHTMX(c) && form.Valid() && doneMessage(c) == "" {
-		return h.cachedResults(c, sc, q)
+	if web.IsHTMX(c) && form.Valid() {
+		// The form serialises every control, empty ones too; the address
+		// bar gets the short canonical URL of the same view instead.
+		c.Set("HX-Push-Url", sc.base()+qs(q))
+		if doneMessage(c) == "" {
+			return h.cachedResults(c, sc, q)
+		}
 	}
 	data, err := h.tableData(c, sc, q, form)
 	if err != nil {

@@ -10,10 +10,10 @@ import (
 	"cohort/db"
 )
 
-// programs lists the programs whose participants the person may view:
+// programList lists the programs whose participants the person may view:
 // the way into the workspace. Signed-in people without any see an empty
 // list that says so.
-func (h *handlers) programs(c *fiber.Ctx) error {
+func (h *handlers) programList(c *fiber.Ctx) error {
 	if web.CurrentPerson(c) == nil {
 		return apperr.New(apperr.Unauthorized, "")
 	}

@@ -39,21 +39,23 @@ const SubjectEnrollment = "enrollment"
 // pageSize is how many participants a page of the table shows.
 const pageSize = 50
 
-// cacheEntries bounds the result cache: each entry is one page (50 rows)
-// or one set of facet counts, a few KB.
-const cacheEntries = 1024
+// cacheEntries bounds the result cache. The largest entries are rendered
+// results partials (about 50 KB for 50 rows), so the cache stays under
+// about 15 MB; entries of superseded data versions age out first.
+const cacheEntries = 256
 
 type handlers struct {
-	s     *web.Server
-	forms *forms.Registry
-	cache *resultCache
+	s        *web.Server
+	forms    *forms.Registry
+	cache    *resultCache
+	programs programCache
 }
 
 // Register adds the staff routes.
 func Register(s *web.Server, reg *forms.Registry) {
 	h := &handlers{s: s, forms: reg, cache: newResultCache(cacheEntries)}
 	r := s.Router()
-	r.Get("/staff", h.programs)
+	r.Get("/staff", h.programList)
 	r.Get("/staff/programs/:slug/participants", h.list)
 	r.Get("/staff/programs/:slug/participants.csv", h.export)
 	r.Post("/staff/programs/:slug/participants/bulk", h.bulk)
@@ -83,7 +85,7 @@ func (h *handlers) load(c *fiber.Ctx, need authz.Permission) (*scope, error) {
 	if web.CurrentPerson(c) == nil {
 		return nil, apperr.New(apperr.Unauthorized, "")
 	}
-	p, version, err := h.s.Store().ProgramWithVersion(c.UserContext(), c.Params("slug"))
+	p, err := h.programs.get(c.UserContext(), h.s.Store(), c.Params("slug"))
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, apperr.New(apperr.NotFound, "")
 	}
@@ -98,7 +100,7 @@ func (h *handlers) load(c *fiber.Ctx, need authz.Permission) (*scope, error) {
 	if !view {
 		return nil, apperr.New(apperr.NotFound, "")
 	}
-	sc := &scope{p: p, version: version}
+	sc := &scope{p: p}
 	if sc.canEdit, err = can(authz.ParticipantsEdit); err != nil {
 		return nil, err
 	}
@@ -108,6 +110,10 @@ func (h *handlers) load(c *fiber.Ctx, need authz.Permission) (*scope, error) {
 	switch {
 	case need == authz.ParticipantsEdit && !sc.canEdit, need == authz.ParticipantsExport && !sc.canExport:
 		return nil, apperr.New(apperr.Forbidden, "")
+	}
+	// Read after the permission checks, so a refused request costs no more.
+	if sc.version, err = h.s.Store().ParticipantsVersion(c.UserContext(), p.ID); err != nil {
+		return nil, err
 	}
 	def, ok := h.forms.Get(p.FormKey)
 	if !ok {

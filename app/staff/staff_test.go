@@ -269,6 +269,10 @@ func TestPartialOrPage(t *testing.T) {
 			!strings.Contains(part.Body, `hx-swap-oob="true">`) || !strings.Contains(part.Body, `id="staff-count"`) {
 			t.Error("the partial is not just the results with out-of-band counts")
 		}
+		// The address bar gets the canonical URL, not every empty control.
+		if got := htmx(c, listURL+"?q=&role=learner&status=&sort=name&dir=&tz=UTC").Header.Get("HX-Push-Url"); got != listURL+"?role=mentee" {
+			t.Errorf("HX-Push-Url %q", got)
+		}
 		if !slices.Equal(rowIDs(page.Body), rowIDs(part.Body)) || total(t, page.Body) != total(t, part.Body) {
 			t.Error("page and partial disagree")
 		}
