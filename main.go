@@ -301,22 +301,12 @@ func seed(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 || *n < 0 {
 		return badUsage(stderr, "seed demo takes only --participants N (N ≥ 0) and --seed S")
 	}
-	cfg, err := config.Load(".")
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort:", err)
-		return 1
-	}
 	ctx := context.Background()
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort:", err)
+	_, store, closeStore, ok := commandStore(ctx, stderr, always)
+	if !ok {
 		return 1
 	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
-		fmt.Fprintln(stderr, "cohort:", err)
-		return 1
-	}
+	defer closeStore()
 	sum, err := demo.Seed(ctx, store, demo.Options{Participants: *n, Seed: *s})
 	if err != nil {
 		fmt.Fprintln(stderr, "cohort:", err)
@@ -437,26 +427,14 @@ func jobsCmd(args []string, stdout, stderr io.Writer) int {
 			return badUsage(stderr, fmt.Sprintf("unknown job %q (known: %s)", args[1], strings.Join(reg.Names(), ", ")))
 		}
 	}
-	cfg, err := config.Load(".")
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort:", err)
-		return 1
-	}
-	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort:", err)
+	cfg, store, closeStore, ok := commandStore(ctx, stderr, whenConfigured)
+	if !ok {
 		return 1
 	}
-	defer store.Close()
-	if *cfg.MigrateOnStart {
-		if _, err := store.Migrate(ctx); err != nil {
-			fmt.Fprintln(stderr, "cohort:", err)
-			return 1
-		}
-	}
+	defer closeStore()
+	log := newLogger(cfg, stderr)
 	runner, err := jobs.NewRunner(reg, jobs.Deps{Config: cfg, Store: store, Log: log})
 	if err != nil {
 		fmt.Fprintln(stderr, "cohort:", err)
@@ -501,24 +479,12 @@ func tokenCmd(args []string, stdout, stderr io.Writer) int {
 	if n := strings.TrimSpace(*name); n == "" || len([]rune(n)) > api.MaxTokenName {
 		return badUsage(stderr, fmt.Sprintf("token create: --name must be 1 to %d characters", api.MaxTokenName))
 	}
-	cfg, err := config.Load(".")
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort:", err)
-		return 1
-	}
 	ctx := context.Background()
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "cohort:", err)
+	_, store, closeStore, ok := commandStore(ctx, stderr, whenConfigured)
+	if !ok {
 		return 1
 	}
-	defer store.Close()
-	if *cfg.MigrateOnStart {
-		if _, err := store.Migrate(ctx); err != nil {
-			fmt.Fprintln(stderr, "cohort:", err)
-			return 1
-		}
-	}
+	defer closeStore()
 	p, err := store.PersonByEmail(ctx, *email)
 	if errors.Is(err, db.ErrNotFound) {
 		fmt.Fprintf(stderr, "cohort: no person has the email %s\n", db.NormalizeEmail(*email))
@@ -541,3 +507,29 @@ func tokenCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "API token for %s created. It is shown only this once; it acts with %s's permissions.\n", p.Email, p.Email)
 	return 0
 }
+
+// commandStore loads the configuration and opens the database for a
+// one-shot command, migrating first when migrate says so. It reports any
+// failure on stderr itself; close is nil then.
+func commandStore(ctx context.Context, stderr io.Writer, migrate func(*config.Config) bool) (cfg *config.Config, store *db.Store, close func(), ok bool) {
+	cfg, err := config.Load(".")
+	if err == nil {
+		store, err = openStore(ctx, cfg)
+	}
+	if err == nil && migrate(cfg) {
+		if _, err = store.Migrate(ctx); err != nil {
+			_ = store.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "cohort:", err)
+		return nil, nil, nil, false
+	}
+	return cfg, store, func() { _ = store.Close() }, true
+}
+
+// always and whenConfigured are commandStore's migrate choices: seeding
+// needs the schema; other commands honour MIGRATE_ON_START like serve.
+func always(*config.Config) bool { return true }
+
+func whenConfigured(c *config.Config) bool { return *c.MigrateOnStart }
