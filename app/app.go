@@ -18,6 +18,7 @@ import (
 	"cohort/app/home"
 	"cohort/app/jobs"
 	"cohort/app/mail"
+	"cohort/app/notify"
 	"cohort/app/pairs"
 	"cohort/app/staff"
 	"cohort/app/web"
@@ -71,6 +72,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 		}
 	}
 	jobs.Register(s, o.jobs)
+	notify.Register(s)
 	s.NotFound()
 	return s, nil
 }

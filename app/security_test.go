@@ -98,6 +98,8 @@ var matrix = map[string]access{
 	"POST /enrollments/:id/renew":                owner,
 	"GET /uploads/:id":                           ownerOrViewers,
 	"GET /admin/jobs":                            admins,
+	"GET /unsubscribe":                           everyone,
+	"POST /unsubscribe":                          everyone,
 	"GET /admin/jobs/:name/runs":                 admins,
 	"POST /admin/jobs/:name/enabled":             admins,
 	"POST /admin/jobs/:name/run":                 admins,

@@ -43,6 +43,9 @@ type ParticipantFilter struct {
 	// they also end up inside FTS5 and tsquery syntax, so nothing else
 	// may be in them.
 	Words []string
+	// Paired keeps only those in a pair that has not ended, as mentor or
+	// mentee (true), or only those in none (false); nil does not filter.
+	Paired *bool
 }
 
 // ParticipantKey is a keyset position: the sort key of a row and its id.
@@ -88,6 +91,8 @@ type ParticipantRow struct {
 	TrackChange  string     `bun:"track_change"`
 	DistancePref string     `bun:"distance_pref"`
 	SubmittedAt  *time.Time `bun:"submitted_at"`
+	// Paired: in a pair that has not ended (proposed or active), either side.
+	Paired bool `bun:"paired"`
 
 	Interests []EnrollmentInterest `bun:"-"`
 }
@@ -125,7 +130,13 @@ type ParticipantGroup struct {
 }
 
 const participantColumns = "e.id, e.person_id, e.full_name, p.email, e.status, e.is_mentor, e.is_mentee, " +
-	"e.time_zone, e.tz_offset_min, e.avail_mask, e.org, e.level, e.track_change, e.distance_pref, e.submitted_at"
+	"e.time_zone, e.tz_offset_min, e.avail_mask, e.org, e.level, e.track_change, e.distance_pref, e.submitted_at, " +
+	pairedExpr + " AS paired"
+
+// pairedExpr is true for an enrollment in a pair that has not ended, on
+// either side (the pairs_mentor_idx and pairs_mentee_idx answer it).
+const pairedExpr = "EXISTS (SELECT 1 FROM pairs AS pr WHERE pr.status <> 'ended' " +
+	"AND (pr.mentor_enrollment_id = e.id OR pr.mentee_enrollment_id = e.id))"
 
 // sqliteSortIndex names the index that walks a program's enrollments in
 // each order. SQLite has no statistics unless ANALYZE has run, and without
@@ -244,6 +255,13 @@ func (s *Store) participantSelect(f ParticipantFilter, sort string, pl plan) *bu
 	}
 	if len(f.DistancePrefs) > 0 {
 		q = q.Where("e.distance_pref IN (?)", bun.List(f.DistancePrefs))
+	}
+	if f.Paired != nil {
+		if *f.Paired {
+			q = q.Where(pairedExpr)
+		} else {
+			q = q.Where("NOT " + pairedExpr)
+		}
 	}
 	for _, in := range f.Interests {
 		switch {
@@ -504,6 +522,30 @@ func (s *Store) ParticipantsVersion(ctx context.Context, programID int64) (int64
 	err := s.r.NewSelect().TableExpr("staff_versions").ColumnExpr("COALESCE(SUM(n), 0)").
 		Where("program_id = ?", programID).Scan(ctx, &v)
 	return v, translate(err)
+}
+
+// ParticipantsStamp is what the participant table's cache is keyed by:
+// the data version (ParticipantsVersion) together with the program's pair
+// counts — in all, proposed or active, and ended. Pairs decide the paired
+// filter and badge but are not in the enrollments' triggers, and any pair
+// change moves the stamp: between two changes of the data version (which
+// every enrollment delete, and so every cascaded pair delete, bumps) pairs
+// are only inserted (the total grows) and moved forward from proposed to
+// active to ended (the active or ended count grows), so no stamp repeats
+// for different data. It is read in one statement, before the data it
+// keys, so a cached answer is never older than the stamp it is filed under.
+func (s *Store) ParticipantsStamp(ctx context.Context, programID int64) (string, error) {
+	var v, total, active, ended int64
+	err := s.r.NewRaw("SELECT (SELECT COALESCE(SUM(n), 0) FROM staff_versions WHERE program_id = ?), "+
+		"(SELECT COUNT(*) FROM pairs WHERE program_id = ?), "+
+		"(SELECT COUNT(*) FROM pairs WHERE program_id = ? AND status = ?), "+
+		"(SELECT COUNT(*) FROM pairs WHERE program_id = ? AND status = ?)",
+		programID, programID, programID, PairActive, programID, PairEnded).Scan(ctx, &v, &total, &active, &ended)
+	if err != nil {
+		return "", translate(err)
+	}
+	return strconv.FormatInt(v, 10) + "." + strconv.FormatInt(total, 10) + "." +
+		strconv.FormatInt(active, 10) + "." + strconv.FormatInt(ended, 10), nil
 }
 
 // ProgramEnrollment returns enrollment id with its interests and its

@@ -47,6 +47,7 @@ type oracleRow struct {
 	Org, Level, Track, Dist, Comments string
 	Submitted                         *time.Time
 	Interests                         []string
+	Paired                            bool `bun:"-"`
 }
 
 func seedParticipantWorld(t *testing.T, s *db.Store, n int) *participantWorld {
@@ -96,8 +97,46 @@ func seedParticipantWorld(t *testing.T, s *db.Store, n int) *participantWorld {
 			w.rows[i].Interests = append(w.rows[i].Interests, in.Interest)
 		}
 	}
+	seedPairs(t, w)
 	return w
 }
+
+// seedPairs pairs some mentors and mentees (chosen in email order, so both
+// databases pair the same people): active, proposed and ended pairs, so
+// the paired filter has something on each side and ended pairs must not
+// count.
+func seedPairs(t *testing.T, w *participantWorld) {
+	t.Helper()
+	ctx := context.Background()
+	byEmail := slices.Clone(w.rows)
+	slices.SortFunc(byEmail, func(a, b oracleRow) int { return strings.Compare(a.Email, b.Email) })
+	var mentors, mentees []oracleRow
+	for _, r := range byEmail {
+		switch {
+		case r.Mentor && !r.Mentee:
+			mentors = append(mentors, r)
+		case r.Mentee && !r.Mentor:
+			mentees = append(mentees, r)
+		}
+	}
+	paired := map[int64]bool{}
+	for i := 0; i < len(mentees)/3 && len(mentors) > 0; i++ {
+		mentor, mentee := mentors[i%len(mentors)], mentees[i]
+		status := []string{db.PairActive, db.PairProposed, db.PairActive, db.PairEnded}[i%4]
+		p := &db.Pair{ProgramID: w.programID, MentorEnrollmentID: mentor.ID, MenteeEnrollmentID: mentee.ID, Status: status}
+		if err := w.s.CreatePair(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if status != db.PairEnded {
+			paired[mentor.ID], paired[mentee.ID] = true, true
+		}
+	}
+	for i := range w.rows {
+		w.rows[i].Paired = paired[w.rows[i].ID]
+	}
+}
+
+func boolPtr(b bool) *bool { return &b }
 
 // oracle answers a query the slow, obvious way.
 func (w *participantWorld) oracle(f db.ParticipantFilter, sort string, desc bool) []string {
@@ -162,6 +201,8 @@ func matches(f db.ParticipantFilter, r oracleRow) bool {
 	case f.TZMinMinutes != nil && r.TZ < *f.TZMinMinutes, f.TZMaxMinutes != nil && r.TZ > *f.TZMaxMinutes:
 		return false
 	case r.Mask&f.AvailBits != f.AvailBits:
+		return false
+	case f.Paired != nil && *f.Paired != r.Paired:
 		return false
 	}
 	for _, want := range f.Interests {
@@ -254,6 +295,12 @@ var participantCases = []participantCase{
 	{"search arrow", db.ParticipantFilter{Words: words("ic4")}, "name", false},
 	{"search symbols only", db.ParticipantFilter{Words: words("☕ 🚀 € —")}, "name", false},
 	{"search formula", db.ParticipantFilter{Words: words("=cmd calc")}, "name", false},
+	{"paired", db.ParticipantFilter{Paired: boolPtr(true)}, "name", false},
+	{"paired by submitted desc", db.ParticipantFilter{Paired: boolPtr(true)}, "submitted", true},
+	{"not paired mentees", db.ParticipantFilter{Paired: boolPtr(false), Role: "mentee"}, "email", false},
+	{"paired mentors in tz range", db.ParticipantFilter{Paired: boolPtr(true), Role: "mentor", TZMinMinutes: ptr(-480)}, "tz", false},
+	{"not paired with search", db.ParticipantFilter{Paired: boolPtr(false), Words: words("a")}, "name", false},
+	{"paired with interest", db.ParticipantFilter{Paired: boolPtr(true), Interests: []string{"leadership"}}, "org", true},
 }
 
 // The same data and the same queries give the same rows in the same order
@@ -330,6 +377,8 @@ func TestParticipantGroups(t *testing.T) {
 			{},
 			{Interests: []string{"leadership"}, TZMinMinutes: ptr(-300), TZMaxMinutes: ptr(120)},
 			{Words: words("a"), AvailBits: 1 << 15},
+			{Paired: boolPtr(true)},
+			{Paired: boolPtr(false), Interests: []string{"leadership"}},
 			// The facet filters themselves are ignored by the query.
 			{Role: "mentor", Statuses: []string{"approved"}, Orgs: []string{"data"}, Levels: []string{"IC1"}},
 		} {
@@ -458,6 +507,85 @@ func TestStaffNotes(t *testing.T) {
 		}
 		if _, _, err := s.ProgramEnrollment(ctx, w.programID+1, w.rows[0].ID); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("enrollment through another program: %v", err)
+		}
+	})
+}
+
+// Pairs are not in the enrollments' triggers, but every pair write moves
+// the stamp the table's cache is keyed by, and the paired filter and flag
+// follow at once.
+func TestParticipantsStampFollowsPairs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		w := seedParticipantWorld(t, s, 40)
+		stamp := func() string {
+			t.Helper()
+			v, err := s.ParticipantsStamp(ctx, w.programID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		paired := func(id int64) (inFilter, flag bool) {
+			t.Helper()
+			rows, err := s.ListParticipants(ctx, db.ParticipantPage{Limit: 1000,
+				Filter: db.ParticipantFilter{ProgramID: w.programID, Paired: boolPtr(true)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inFilter = slices.ContainsFunc(rows, func(r db.ParticipantRow) bool { return r.ID == id })
+			row, err := s.ParticipantRowByID(ctx, w.programID, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return inFilter, row.Paired
+		}
+		var mentor, mentee int64
+		for _, r := range w.rows {
+			switch {
+			case r.Paired:
+			case r.Mentor && !r.Mentee && mentor == 0:
+				mentor = r.ID
+			case r.Mentee && !r.Mentor && mentee == 0:
+				mentee = r.ID
+			}
+		}
+		if mentor == 0 || mentee == 0 {
+			t.Fatal("no unpaired mentor and mentee in the seed")
+		}
+		s0 := stamp()
+		if in, flag := paired(mentee); in || flag {
+			t.Fatal("unpaired mentee reported paired")
+		}
+		p := &db.Pair{ProgramID: w.programID, MentorEnrollmentID: mentor, MenteeEnrollmentID: mentee}
+		if err := s.CreatePair(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		s1 := stamp()
+		if s1 == s0 {
+			t.Fatalf("creating a pair left the stamp at %s", s0)
+		}
+		for _, id := range []int64{mentor, mentee} {
+			if in, flag := paired(id); !in || !flag {
+				t.Fatalf("%d after pairing: in filter %v, flag %v", id, in, flag)
+			}
+		}
+		if _, err := s.ActivatePair(ctx, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		s2 := stamp()
+		if s2 == s1 {
+			t.Fatalf("accepting a pair left the stamp at %s", s1)
+		}
+		if _, err := s.EndPair(ctx, p.ID, "moved teams"); err != nil {
+			t.Fatal(err)
+		}
+		s3 := stamp()
+		if s3 == s2 || s3 == s1 || s3 == s0 {
+			t.Fatalf("ending a pair: stamps %s, %s, %s, %s", s0, s1, s2, s3)
+		}
+		if in, flag := paired(mentee); in || flag {
+			t.Fatal("mentee of an ended pair reported paired")
 		}
 	})
 }

@@ -24,6 +24,31 @@ type ProgramSettings struct {
 	MinOverlapHours int `json:"min_overlap_hours,omitempty"`
 	// Flags switches opt-in features on for this program.
 	Flags map[string]bool `json:"flags,omitempty"`
+	// ReminderAfterDays is how old a draft enrollment is before its owner
+	// is reminded, and the least time between two reminders (0: 3 days).
+	ReminderAfterDays int `json:"reminder_after_days,omitempty"`
+	// ReminderMax is how many reminders a draft gets at most (0: 2; a
+	// negative number: none).
+	ReminderMax int `json:"reminder_max,omitempty"`
+}
+
+// ReminderDays is ReminderAfterDays with its default.
+func (ps ProgramSettings) ReminderDays() int {
+	if ps.ReminderAfterDays <= 0 {
+		return 3
+	}
+	return ps.ReminderAfterDays
+}
+
+// ReminderLimit is ReminderMax with its default.
+func (ps ProgramSettings) ReminderLimit() int {
+	switch {
+	case ps.ReminderMax < 0:
+		return 0
+	case ps.ReminderMax == 0:
+		return 2
+	}
+	return ps.ReminderMax
 }
 
 // Program is something people enroll in.

@@ -150,7 +150,7 @@ func (r *Registry) Names() []string {
 // Builtin is every job Cohort ships. Program jobs (reminders, check-ins,
 // end of term, retention, digests) are added here.
 func Builtin() []Job {
-	return []Job{Housekeeping()}
+	return []Job{Housekeeping(), DraftReminders(), PairIntroductions()}
 }
 
 // parseSchedule parses a five-field cron expression in loc with gocron's

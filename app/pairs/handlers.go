@@ -26,12 +26,12 @@ func Register(s *web.Server, sv *Service) {
 	h := handlers{s: s, sv: sv}
 	r := s.Router()
 	r.Get("/staff/programs/:slug/pairs", signedIn, h.list)
-	r.Post("/staff/programs/:slug/pairs", signedIn, h.create)
+	r.Post("/staff/programs/:slug/pairs", signedIn, h.createOrPair)
 	r.Get("/staff/programs/:slug/participants/:id/suggestions", signedIn, h.suggestions)
 	r.Get("/staff/programs/:slug/proposal", signedIn, h.proposal)
 	r.Post("/staff/programs/:slug/proposal/accept", signedIn, h.acceptProposal)
 	r.Post("/staff/pairs/:id/accept", signedIn, h.accept)
-	r.Post("/staff/pairs/:id/end", signedIn, h.end)
+	r.Post("/staff/pairs/:id/end", signedIn, h.endOrRow)
 }
 
 func signedIn(c *fiber.Ctx) error {

@@ -22,8 +22,10 @@ func TestParse(t *testing.T) {
 			"&q=++ada+++lovelace+&sort=tz&dir=desc&tz=Europe%2FBerlin&paired=yes",
 			Query{Role: RoleMentee, Statuses: []string{"submitted", "approved"}, TZMin: &minus5, TZMax: &plus2,
 				Avail: []int{3, 9}, Orgs: []string{"data", "design"}, Levels: []string{"IC3"}, Interests: []string{"leadership"},
-				TrackChange: []string{"yes"}, DistancePref: []string{"neutral"}, Q: "ada lovelace", Sort: SortTZ, Desc: true,
+				TrackChange: []string{"yes"}, DistancePref: []string{"neutral"}, Q: "ada lovelace", Paired: PairedYes, Sort: SortTZ, Desc: true,
 				TZ: "Europe/Berlin"}, nil},
+		{"not paired", "paired=no", Query{Paired: PairedNo, Sort: SortName, TZ: "UTC"}, nil},
+		{"bad paired", "paired=maybe", Query{Sort: SortName, TZ: "UTC"}, []string{"paired"}},
 		{"learner is mentee", "role=learner", Query{Role: RoleMentee, Sort: SortName, TZ: "UTC"}, nil},
 		{"bad values", "role=x&status=gone&tz_min=15&tz_max=a&avail=24&avail=-1&sort=age&dir=sideways&tz=..%2Fetc&after=%25%25",
 			Query{Sort: SortName, TZ: "UTC"}, []string{"role", "status", "tz_min", "tz_max", "avail", "avail", "sort", "dir", "after", "tz"}},
@@ -62,14 +64,14 @@ func intp(n int) *int { return &n }
 func TestEncodeRoundTrip(t *testing.T) {
 	when := time.Date(2026, 9, 1, 12, 30, 0, 123000, time.UTC)
 	q, _ := Parse(url.Values{"status": {"approved", "draft"}, "org": {"b", "a"}, "q": {"x  y"}, "avail": {"5", "1"},
-		"sort": {SortSubmitted}, "dir": {"desc"}, "tz": {"Asia/Tokyo"}, "tz_min": {"0"}})
+		"sort": {SortSubmitted}, "dir": {"desc"}, "tz": {"Asia/Tokyo"}, "tz_min": {"0"}, "paired": {"no"}})
 	q.After = &Cursor{Sort: SortSubmitted, Desc: true, ID: 42, Time: &when}
 	back, probs := Parse(mustQuery(t, q.Encode()))
 	if len(probs) > 0 || !reflect.DeepEqual(back, q) {
 		t.Fatalf("round trip: %v\n got %+v\nwant %+v", probs, back, q)
 	}
 	q2, _ := Parse(url.Values{"org": {"a", "b"}, "status": {"draft", "approved"}, "q": {"x y"}, "avail": {"1", "5"},
-		"sort": {SortSubmitted}, "dir": {"desc"}, "tz": {"Asia/Tokyo"}, "tz_min": {"0"}})
+		"sort": {SortSubmitted}, "dir": {"desc"}, "tz": {"Asia/Tokyo"}, "tz_min": {"0"}, "paired": {"no"}})
 	if q.FirstPage().Encode() != q2.Encode() {
 		t.Fatalf("not canonical: %q vs %q", q.FirstPage().Encode(), q2.Encode())
 	}

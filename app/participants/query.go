@@ -35,6 +35,12 @@ const (
 	RoleMentee = "mentee"
 )
 
+// Values of the paired filter.
+const (
+	PairedYes = "yes"
+	PairedNo  = "no"
+)
+
 // Statuses are the enrollment statuses in lifecycle order. They mirror the
 // db package's constants (a test in app/staff keeps the two in step); this
 // package stays free of the database layer.
@@ -65,6 +71,9 @@ type Query struct {
 	TrackChange  []string // any of
 	DistancePref []string // any of
 	Q            string   // free text, as typed (trimmed)
+	// Paired is PairedYes (in a pair that has not ended, either side),
+	// PairedNo, or "" (either).
+	Paired string
 
 	Sort string // one of SortKeys
 	Desc bool
@@ -156,6 +165,13 @@ func Parse(v url.Values) (Query, []Problem) {
 			add(m.field, "Too many "+m.what+", or one that is too long.")
 		}
 		*m.dst = got
+	}
+
+	switch paired := strings.TrimSpace(v.Get("paired")); paired {
+	case "", PairedYes, PairedNo:
+		q.Paired = paired
+	default:
+		add("paired", "Choose paired or not paired.")
 	}
 
 	q.Q = strings.Join(strings.Fields(v.Get("q")), " ")
@@ -288,6 +304,9 @@ func (q Query) FilterValues() url.Values {
 		if len(vs) > 0 {
 			v[k] = slices.Clone(vs)
 		}
+	}
+	if q.Paired != "" {
+		v.Set("paired", q.Paired)
 	}
 	if q.Q != "" {
 		v.Set("q", q.Q)

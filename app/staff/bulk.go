@@ -67,7 +67,7 @@ func (h *handlers) bulk(c *fiber.Ctx) error {
 	}
 	// The table again, as of after the change: the version read before it
 	// is stale (the cache would otherwise answer with the old rows).
-	if sc.version, err = h.s.Store().ParticipantsVersion(ctx, sc.p.ID); err != nil {
+	if sc.version, err = h.s.Store().ParticipantsStamp(ctx, sc.p.ID); err != nil {
 		return err
 	}
 	data, err := h.tableData(c, sc, q, web.NewForm(nil))

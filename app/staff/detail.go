@@ -13,8 +13,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cohort/app/access"
 	"cohort/app/apperr"
 	"cohort/app/authz"
+	"cohort/app/features"
 	"cohort/app/forms"
 	"cohort/app/participants"
 	"cohort/app/web"
@@ -42,6 +44,9 @@ func (h *handlers) detail(c *fiber.Ctx) error {
 	// same view; only tz changes what the page itself shows. A damaged
 	// part of it is simply left out.
 	q, _ := participants.Parse(queryValues(c))
+	if web.IsHTMX(c) && c.Query("refresh") == "row" {
+		return h.row(c, sc, id, q)
+	}
 	var flash *web.Flash
 	if msg := doneMessage(c); msg != "" {
 		flash = &web.Flash{Kind: "success", Message: msg}
@@ -176,7 +181,32 @@ func (h *handlers) detailData(c *fiber.Ctx, sc *scope, id int64, q participants.
 	if e.SubmittedAt != nil {
 		data["Submitted"] = when(*e.SubmittedAt, loc)
 	}
+	// Partner suggestions, for those who manage the program's pairs.
+	if features.For(sc.p.Settings.Flags).On(features.Pairing) {
+		ok, err := access.Can(c, h.s, authz.PairsManage, sc.p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			data["Suggestions"] = "/staff/programs/" + sc.p.Slug + "/participants/" + idText + "/suggestions"
+		}
+	}
 	return data, nil
+}
+
+// row answers an htmx GET of the participant with ?refresh=row: their
+// table row alone, as it is now. A row on screen refreshes itself so when
+// the person's pairs change (the pairing pages send pair-changed-ID).
+func (h *handlers) row(c *fiber.Ctx, sc *scope, id int64, q participants.Query) error {
+	r, err := h.s.Store().ParticipantRowByID(c.UserContext(), sc.p.ID, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return apperr.New(apperr.NotFound, "")
+	}
+	if err != nil {
+		return err
+	}
+	c.Vary("HX-Request")
+	return c.Render("partials/staff_row", newRowView(r, newLabeler(sc.def), sc, q, h.s.Store().Now()))
 }
 
 // answer shows one answer as the member's review page does, except that

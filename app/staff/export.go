@@ -27,7 +27,7 @@ const exportBatch = 500
 const exportTimeout = 10 * time.Minute
 
 var csvHeader = []string{"id", "name", "email", "status", "roles", "org", "level", "time zone",
-	"hours (UTC)", "interests", "submitted at (UTC)"}
+	"hours (UTC)", "interests", "submitted at (UTC)", "paired"}
 
 // export streams exactly the filtered participants (every page, in the
 // table's order) as CSV. Reviewers may look but not export: it needs
@@ -117,11 +117,18 @@ func csvRecord(r *db.ParticipantRow, lv *labeler, now time.Time) []string {
 		hours = forms.FormatHours(r.AvailMask, "UTC", now)
 	}
 	rec := []string{strconv.FormatInt(r.ID, 10), r.FullName, r.Email, r.Status, strings.Join(rs, "; "),
-		r.Org, r.Level, r.TimeZone, hours, strings.Join(ins, "; "), submitted}
+		r.Org, r.Level, r.TimeZone, hours, strings.Join(ins, "; "), submitted, yesNo(r.Paired)}
 	for i := range rec {
 		rec[i] = participants.SafeCell(rec[i])
 	}
 	return rec
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func contains(xs []string, x string) bool {

@@ -61,7 +61,7 @@ func (h *handlers) list(c *fiber.Ctx) error {
 // and the partial holds nothing personal (htmx sends the CSRF token as a
 // header, so the bulk form needs no hidden token there).
 func (h *handlers) cachedResults(c *fiber.Ctx, sc *scope, q participants.Query) error {
-	key := "html|" + strconv.FormatInt(sc.p.ID, 10) + "|" + strconv.FormatInt(sc.version, 10) + "|" +
+	key := "html|" + strconv.FormatInt(sc.p.ID, 10) + "|" + sc.version + "|" +
 		strconv.FormatBool(sc.canEdit) + strconv.FormatBool(sc.canExport) + "|" + q.Encode()
 	v, err := h.cache.get(key, func() (any, error) {
 		data, err := h.tableData(c, sc, q, web.NewForm(nil))
@@ -174,7 +174,7 @@ func (h *handlers) page(ctx context.Context, sc *scope, q participants.Query, to
 	// The viewer's zone changes how the page is shown, not its rows.
 	keyQ := q
 	keyQ.TZ = ""
-	key := "page|" + strconv.FormatInt(sc.p.ID, 10) + "|" + strconv.FormatInt(sc.version, 10) + "|" + keyQ.Encode()
+	key := "page|" + strconv.FormatInt(sc.p.ID, 10) + "|" + sc.version + "|" + keyQ.Encode()
 	v, err := h.cache.get(key, func() (any, error) {
 		pg := db.ParticipantPage{Filter: dbFilter(sc.p.ID, q), Sort: q.Sort, Desc: q.Desc, Limit: pageSize + 1,
 			FewMatches: total < fewMatches}
@@ -203,7 +203,7 @@ func (h *handlers) page(ctx context.Context, sc *scope, q participants.Query, to
 // roles, organizations or levels re-tallies cached groups instead of
 // scanning again.
 func (h *handlers) facets(ctx context.Context, sc *scope, q participants.Query) (participants.Facets, error) {
-	prefix := strconv.FormatInt(sc.p.ID, 10) + "|" + strconv.FormatInt(sc.version, 10) + "|"
+	prefix := strconv.FormatInt(sc.p.ID, 10) + "|" + sc.version + "|"
 	v, err := h.cache.get("facets|"+prefix+q.FilterKey(), func() (any, error) {
 		u, err := h.cache.get("values|"+prefix, func() (any, error) {
 			orgs, levels, err := h.s.Store().ParticipantValues(ctx, sc.p.ID, maxFacetValues)
@@ -250,8 +250,22 @@ func dbFilter(programID int64, q participants.Query) db.ParticipantFilter {
 		TZMinMinutes: q.TZMinMinutes(), TZMaxMinutes: q.TZMaxMinutes(), AvailBits: q.AvailBits(),
 		Orgs: q.Orgs, Levels: q.Levels, Interests: q.Interests,
 		TrackChanges: q.TrackChange, DistancePrefs: q.DistancePref,
-		Words: participants.Words(q.Q),
+		Words:  participants.Words(q.Q),
+		Paired: pairedFilter(q.Paired),
 	}
+}
+
+// pairedFilter is the store's form of the paired filter.
+func pairedFilter(v string) *bool {
+	switch v {
+	case participants.PairedYes:
+		t := true
+		return &t
+	case participants.PairedNo:
+		f := false
+		return &f
+	}
+	return nil
 }
 
 // dbKey and cursorFor convert between the URL's cursor and the store's

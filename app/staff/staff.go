@@ -69,7 +69,7 @@ func Register(s *web.Server, reg *forms.Registry) {
 type scope struct {
 	p         *db.Program
 	def       *forms.Definition
-	version   int64
+	version   string // db.ParticipantsStamp
 	canEdit   bool
 	canExport bool
 }
@@ -112,7 +112,7 @@ func (h *handlers) load(c *fiber.Ctx, need authz.Permission) (*scope, error) {
 		return nil, apperr.New(apperr.Forbidden, "")
 	}
 	// Read after the permission checks, so a refused request costs no more.
-	if sc.version, err = h.s.Store().ParticipantsVersion(c.UserContext(), p.ID); err != nil {
+	if sc.version, err = h.s.Store().ParticipantsStamp(c.UserContext(), p.ID); err != nil {
 		return nil, err
 	}
 	def, ok := h.forms.Get(p.FormKey)

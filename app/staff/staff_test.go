@@ -316,6 +316,8 @@ func TestFiltersAndFacets(t *testing.T) {
 			{"track_change=yes&distance_pref=neutral", db.ParticipantFilter{TrackChanges: []string{"yes"}, DistancePrefs: []string{"neutral"}}},
 			{"q=hana", db.ParticipantFilter{Words: []string{"hana"}}},
 			{"q=example.com&role=mentor", db.ParticipantFilter{Words: []string{"example", "com"}, Role: "mentor"}},
+			{"paired=no&role=mentee", db.ParticipantFilter{Paired: boolPtr(false), Role: "mentee"}},
+			{"paired=yes", db.ParticipantFilter{Paired: boolPtr(true)}},
 		} {
 			t.Run(tc.query, func(t *testing.T) {
 				res := htmx(c, listURL+"?"+tc.query)
@@ -371,7 +373,7 @@ func TestInvalidFilters(t *testing.T) {
 		f := newFixture(t, s)
 		c := f.as(reviewer)
 		for _, q := range []string{"role=boss", "status=lost", "tz_min=99", "tz_min=3&tz_max=-3", "avail=24", "sort=height",
-			"dir=up", "after=not-a-cursor", "tz=Mars/Olympus", "q=" + strings.Repeat("a", 201)} {
+			"dir=up", "after=not-a-cursor", "tz=Mars/Olympus", "paired=maybe", "q=" + strings.Repeat("a", 201)} {
 			for _, hx := range []bool{false, true} {
 				var res *apptest.Response
 				if hx {
@@ -443,7 +445,7 @@ func TestExportCSV(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(recs[0], ",") != "id,name,email,status,roles,org,level,time zone,hours (UTC),interests,submitted at (UTC)" {
+			if strings.Join(recs[0], ",") != "id,name,email,status,roles,org,level,time zone,hours (UTC),interests,submitted at (UTC),paired" {
 				t.Fatalf("header %v", recs[0])
 			}
 			var got []int64
@@ -688,4 +690,96 @@ func TestStatusesMatchDB(t *testing.T) {
 	if !slices.Equal(participants.Statuses, want) {
 		t.Fatalf("participants.Statuses = %v, db has %v", participants.Statuses, want)
 	}
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// The paired filter, badge and CSV column follow pairs as they are made
+// and ended: the cached answer for the same URL changes at once, though
+// pairs are written outside the enrollments the data version watches.
+func TestPairedFilter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		f := newFixture(t, s)
+		ctx := context.Background()
+		c := f.as(coordinator)
+		ids := func(q string) []int64 {
+			t.Helper()
+			res := htmx(c, listURL+"?"+q)
+			if res.StatusCode != 200 {
+				t.Fatalf("%s: status %d", q, res.StatusCode)
+			}
+			return rowIDs(res.Body)
+		}
+		first := func(role string) int64 {
+			t.Helper()
+			rows, err := s.ListParticipants(ctx, db.ParticipantPage{Limit: 1000, Filter: db.ParticipantFilter{
+				ProgramID: f.programID, Role: role, Paired: boolPtr(false)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if r.IsMentor != r.IsMentee {
+					return r.ID
+				}
+			}
+			t.Fatalf("no unpaired %s", role)
+			return 0
+		}
+		mentor, mentee := first("mentor"), first("mentee")
+		q := "paired=yes&sort=submitted&q=" // sorted by submission: both pages fit
+		before := ids(q)
+		if slices.Contains(before, mentee) || slices.Contains(before, mentor) {
+			t.Fatal("unpaired people listed as paired")
+		}
+		notPaired := htmx(c, listURL+"?paired=no&role=mentee")
+		nBefore := total(t, notPaired.Body)
+
+		p := &db.Pair{ProgramID: f.programID, MentorEnrollmentID: mentor, MenteeEnrollmentID: mentee, Status: db.PairActive}
+		if err := s.CreatePair(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		after := ids(q)
+		if !slices.Contains(after, mentee) || !slices.Contains(after, mentor) {
+			t.Fatalf("right after pairing, paired=yes shows %v, missing %d or %d", after, mentor, mentee)
+		}
+		res := htmx(c, listURL+"?paired=no&role=mentee")
+		if n := total(t, res.Body); n != nBefore-1 {
+			t.Fatalf("paired=no mentees: %d, want %d", n, nBefore-1)
+		}
+		if slices.Contains(rowIDs(res.Body), mentee) {
+			t.Fatal("the paired mentee still listed as not paired")
+		}
+		row := htmx(c, listURL+"?paired=yes&role=mentee").Body
+		if !strings.Contains(row, `id="paired-`+strconv.FormatInt(mentee, 10)+`"`) {
+			t.Fatal("no Paired badge on the paired mentee's row")
+		}
+		page := c.Get(listURL + "?paired=yes")
+		if !strings.Contains(page.Body, `id="f-paired-yes" name="paired" value="yes" checked`) {
+			t.Fatal("the form does not show the paired filter")
+		}
+
+		csvRes := c.Get(listURL + ".csv?paired=yes")
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvRes.Body, "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recs[0][len(recs[0])-1] != "paired" || len(recs) != len(after)+1 {
+			t.Fatalf("CSV: header %v, %d rows, want %d", recs[0], len(recs)-1, len(after))
+		}
+		for _, r := range recs[1:] {
+			if r[len(r)-1] != "yes" {
+				t.Fatalf("CSV row not paired: %v", r)
+			}
+		}
+
+		if _, err := s.EndPair(ctx, p.ID, "moved on"); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(q); slices.Contains(got, mentee) || slices.Contains(got, mentor) || len(got) != len(before) {
+			t.Fatalf("right after ending, paired=yes shows %v, want %v", got, before)
+		}
+		if n := total(t, htmx(c, listURL+"?paired=no&role=mentee").Body); n != nBefore {
+			t.Fatalf("paired=no mentees after ending: %d, want %d", n, nBefore)
+		}
+	})
 }

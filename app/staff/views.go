@@ -97,7 +97,8 @@ type rowView struct {
 	Name, Email, Status, StatusLabel   string
 	Roles, Org, Level, Zone, Offset    string
 	Interests, Submitted, SubmittedISO string
-	Link                               string
+	Link, RowURL                       string
+	Paired                             bool // in a pair that has not ended
 	CanEdit                            bool
 	OOB                                bool // re-rendered after a change: swap in place
 }
@@ -106,8 +107,9 @@ func newRowView(r *db.ParticipantRow, lv *labeler, sc *scope, q participants.Que
 	v := rowView{
 		ID: r.ID, Name: r.FullName, Email: r.Email, Status: r.Status, StatusLabel: statusLabel(r.Status),
 		Roles: roles(r.IsMentor, r.IsMentee), Org: lv.label(forms.ColOrg, r.Org), Level: lv.label(forms.ColLevel, r.Level),
-		Zone: r.TimeZone, CanEdit: sc.canEdit,
-		Link: sc.base() + "/" + strconv.FormatInt(r.ID, 10) + qs(q),
+		Zone: r.TimeZone, CanEdit: sc.canEdit, Paired: r.Paired,
+		Link:   sc.base() + "/" + strconv.FormatInt(r.ID, 10) + qs(q),
+		RowURL: sc.base() + "/" + strconv.FormatInt(r.ID, 10) + qs(q) + sep(q) + "refresh=row",
 	}
 	if v.Name == "" {
 		v.Name = "(no name yet)"
@@ -178,6 +180,7 @@ type filterViews struct {
 	Avail                 []choice
 	Interests             []choice
 	TrackChange, Distance []choice
+	Paired                []choice
 	Zones                 []choice
 	ViewerTZ              string
 }
@@ -229,6 +232,11 @@ func newFilterViews(def *forms.Definition, q participants.Query, lv *labeler) fi
 	}
 	fv.TrackChange = fromColumn(forms.ColTrackChange, "track_change", q.TrackChange)
 	fv.Distance = fromColumn(forms.ColDistancePref, "distance_pref", q.DistancePref)
+	fv.Paired = []choice{
+		{ID: "f-paired-any", Value: "", Label: "Either", Checked: q.Paired == ""},
+		{ID: "f-paired-yes", Value: participants.PairedYes, Label: "Paired", Checked: q.Paired == participants.PairedYes},
+		{ID: "f-paired-no", Value: participants.PairedNo, Label: "Not paired", Checked: q.Paired == participants.PairedNo},
+	}
 	zones := viewerZones
 	if !slices.Contains(zones, q.TZ) {
 		zones = append([]string{q.TZ}, zones...)

@@ -1,0 +1,172 @@
+package app_test
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"cohort/app/apptest"
+	"cohort/app/browsertest"
+	"cohort/app/demo"
+	"cohort/app/pairs"
+	"cohort/config"
+	"cohort/db"
+	"cohort/db/dbtest"
+)
+
+// Staff pair a mentee from the participant table without leaving it: the
+// row opens inline, its partner suggestions load in place, "Pair" with the
+// top one updates the row to show the person paired (no page load: a
+// marker on window survives), and on the pairs list the pair ends with a
+// reason, again in place.
+func TestBrowserStaffPairs(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, s, demo.Options{Participants: 200, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := s.ProgramBySlug(ctx, demo.ProgramSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A mentee (only) with at least one suggestion, as the service ranks them.
+	sv := pairs.NewService(s, "browser-test-secret")
+	pool, err := sv.LoadPool(ctx, prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.ListParticipants(ctx, db.ParticipantPage{Limit: 1000, Filter: db.ParticipantFilter{
+		ProgramID: prog.ID, Role: "mentee", Statuses: []string{db.StatusSubmitted, db.StatusApproved}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mentee *db.ParticipantRow
+	for i := range rows {
+		r := &rows[i]
+		if r.IsMentor || r.Paired || r.FullName == "" {
+			continue
+		}
+		target, err := sv.Target(ctx, prog.ID, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cands, err := sv.Suggest(ctx, pool, target, true, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cands) > 0 {
+			mentee = r
+			break
+		}
+	}
+	if mentee == nil {
+		t.Fatal("no mentee with suggestions in the demo data")
+	}
+	id := strconv.FormatInt(mentee.ID, 10)
+
+	base := apptest.Serve(t, apptest.New(t, s, nil))
+	b := browsertest.New(t, browsertest.Options{})
+	wait := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(b, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	poll := func(what, js string) {
+		t.Helper()
+		if err := chromedp.Do(b, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	marker := func(want int) {
+		t.Helper()
+		got, err := chromedp.Run(b, chromedp.Evaluate[int]("window.__marker || 0"))
+		if err != nil || got != want {
+			t.Fatalf("the page reloaded (marker %d, want %d, %v)", got, want, err)
+		}
+	}
+
+	list := "/staff/programs/" + demo.ProgramSlug + "/participants"
+	wait("signing in and opening the table",
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(chromedp.CSS(`input[name="email"][value="`+demo.StaffEmail+`"]`)),
+		chromedp.Click(chromedp.CSS(`.dev-login button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#me-title`)),
+		chromedp.Navigate(base+"/staff"),
+		chromedp.Click(chromedp.CSS(`a[href="`+list+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#staff-results table`)),
+		// The unpaired mentees, narrowed to this one by name (a shared link
+		// of the filtered table).
+		chromedp.Navigate(base+list+"?role=mentee&paired=no&q="+url.QueryEscape(mentee.FullName)),
+		chromedp.WaitVisible(chromedp.CSS(`#row-`+id)),
+	)
+	if _, err := chromedp.Run(b, chromedp.Evaluate[int]("window.__marker = 1")); err != nil {
+		t.Fatal(err)
+	}
+	if badge, err := chromedp.Run(b, chromedp.Evaluate[bool](`!!document.querySelector("#paired-`+id+`")`)); err != nil || badge {
+		t.Fatalf("an unpaired mentee shows a Paired badge (%v)", err)
+	}
+
+	wait("opening the row",
+		chromedp.Click(chromedp.CSS(`#row-`+id+` th a`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr#detail-`+id+` h2`)),
+	)
+	wait("opening the suggestions",
+		chromedp.Click(chromedp.CSS(`#suggest-`+id)),
+		chromedp.WaitVisible(chromedp.CSS(`#suggestions-`+id+` #pair-suggestions tbody tr`)),
+	)
+	marker(1)
+	partner, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#pair-suggestions tbody tr:first-child td:nth-child(2)`)))
+	if err != nil || strings.TrimSpace(partner) == "" {
+		t.Fatalf("top suggestion: %q, %v", partner, err)
+	}
+	partner = strings.TrimSpace(partner)
+
+	wait("pairing with the top suggestion",
+		chromedp.Click(chromedp.CSS(`#pair-suggestions tbody tr:first-child button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pair-created`)),
+	)
+	msg, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#pair-created`)))
+	if err != nil || !strings.Contains(msg, partner) || !strings.Contains(msg, mentee.FullName) {
+		t.Fatalf("confirmation %q, %v (partner %q)", msg, err, partner)
+	}
+	// The row refreshes itself and shows the person paired.
+	poll("the Paired badge on the row", `!!document.querySelector("#row-`+id+` #paired-`+id+`")`)
+	marker(1)
+
+	open, err := s.ListPairs(ctx, db.PairQuery{ProgramID: prog.ID, EnrollmentID: mentee.ID})
+	if err != nil || len(open) != 1 || open[0].Status != db.PairActive || open[0].MentorName != partner {
+		t.Fatalf("stored pairs: %+v, %v", open, err)
+	}
+	pid := strconv.FormatInt(open[0].ID, 10)
+
+	// The pairs list: end the pair with a reason, in place.
+	wait("opening the pairs list",
+		chromedp.Click(chromedp.CSS(`#pair-suggestions a[href="/staff/programs/`+demo.ProgramSlug+`/pairs"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` form.end-pair`)),
+	)
+	if _, err := chromedp.Run(b, chromedp.Evaluate[int]("window.__marker = 2")); err != nil {
+		t.Fatal(err)
+	}
+	wait("ending the pair",
+		chromedp.SendKeys(chromedp.CSS(`#reason-`+pid), "Schedules no longer overlap"),
+		chromedp.Click(chromedp.CSS(`#pair-`+pid+` button.danger`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` .status-ended`)),
+	)
+	ended, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#pair-`+pid)))
+	if err != nil || !strings.Contains(strings.ToLower(ended), "ended") || !strings.Contains(ended, "Schedules no longer overlap") {
+		t.Fatalf("ended row %q, %v", ended, err)
+	}
+	marker(2)
+	p, err := s.PairByID(ctx, open[0].ID)
+	if err != nil || p.Status != db.PairEnded || p.EndReason != "Schedules no longer overlap" {
+		t.Fatalf("stored pair after ending: %+v, %v", p, err)
+	}
+}
