@@ -540,3 +540,48 @@ func errorsIn(body string) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// Once staff pair a member, the member's status page says so and names the
+// other person.
+func TestStatusShowsPartner(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		c := apptest.NewClient(t, w.srv)
+		c.SignInAs(demo.MemberEmail)
+		enr := complete(t, c, demo.ProgramSlug)
+		mentee := enrollmentOf(t, s, enr)
+		prog, err := s.ProgramBySlug(t.Context(), demo.ProgramSlug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var other *db.EnrollmentRef
+		for _, st := range []string{db.StatusSubmitted, db.StatusApproved, db.StatusDraft, db.StatusWaitlisted} {
+			refs, err := s.EnrollmentsWithStatus(t.Context(), prog.ID, st, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range refs {
+				if refs[i].ID != mentee.ID && other == nil {
+					other = &refs[i]
+				}
+			}
+		}
+		if other == nil {
+			t.Fatal("no other participant to pair with")
+		}
+		if strings.Contains(c.Get(enr).Body, "Who you are paired with") {
+			t.Fatal("partner section shown before pairing")
+		}
+		started := w.now
+		pair := &db.Pair{ProgramID: prog.ID, MentorEnrollmentID: other.ID, MenteeEnrollmentID: mentee.ID, Status: db.PairActive, StartedAt: &started}
+		if err := s.CreatePair(t.Context(), pair); err != nil {
+			t.Fatal(err)
+		}
+		page := c.Get(enr).Body
+		for _, want := range []string{"Who you are paired with", "Your mentor:", other.Email, ">Paired<"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("status page lacks %q", want)
+			}
+		}
+	})
+}

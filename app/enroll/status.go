@@ -44,6 +44,14 @@ func (h *handlers) status(c *fiber.Ctx) error {
 	} else if o.def.Eligibility != nil {
 		data["Eligibility"] = forms.Evaluate(o.def, o.answers())
 	}
+	partners, err := h.partners(c, e)
+	if err != nil {
+		return err
+	}
+	if len(partners) > 0 {
+		data["Partners"] = partners
+		data["StatusLabel"] = "Paired"
+	}
 	if e.RenewedAt != nil {
 		if sn, err := h.s.Store().LatestSnapshot(ctx, e.ID, "renewal"); err == nil {
 			data["Changes"] = forms.Changes(o.def, forms.Answers(sn.Answers), o.answers())
@@ -235,4 +243,31 @@ func (h *handlers) renew(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(o.stepLink(o.def.Steps()[0].Key)+"?notice=renewing", fiber.StatusSeeOther)
+}
+
+// partner is someone the member is paired with, as the member sees them.
+type partner struct {
+	Name, Email, Role string
+	Since             *time.Time
+}
+
+// partners lists the member's active pairs from their side: the other
+// person's name and email, so they know who to contact.
+func (h *handlers) partners(c *fiber.Ctx, e *db.Enrollment) ([]partner, error) {
+	if e.Status == db.StatusDraft {
+		return nil, nil
+	}
+	pairs, err := h.s.Store().ListPairs(c.UserContext(), db.PairQuery{EnrollmentID: e.ID, Status: db.PairActive})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]partner, 0, len(pairs))
+	for _, p := range pairs {
+		if p.MenteeEnrollmentID == e.ID {
+			out = append(out, partner{Name: p.MentorName, Email: p.MentorEmail, Role: "mentor", Since: p.StartedAt})
+		} else {
+			out = append(out, partner{Name: p.MenteeName, Email: p.MenteeEmail, Role: "mentee", Since: p.StartedAt})
+		}
+	}
+	return out, nil
 }
