@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -20,6 +22,7 @@ func newEngine(views fs.FS, assets *Assets, reload bool) (*html.Engine, error) {
 	e.AddFunc("asset", assets.URL)
 	e.AddFunc("sri", assets.Integrity)
 	e.AddFunc("safeURL", func(s string) template.URL { return template.URL(s) })
+	e.AddFunc("dict", dict)
 	if err := e.Load(); err != nil {
 		return nil, err
 	}
@@ -71,4 +74,21 @@ func (s *Server) Render(c *fiber.Ctx, page, partial string, m fiber.Map) error {
 func CurrentPerson(c *fiber.Ctx) *db.Person {
 	p, _ := c.Locals(localPerson).(*db.Person)
 	return p
+}
+
+// dict builds a map from key/value pairs, so a partial can be given the row
+// it renders together with page-level values (CSRF token, form errors).
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }
