@@ -8,11 +8,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"cohort/app"
 	"cohort/app/apptest"
 	"cohort/app/browsertest"
 	"cohort/app/demo"
-	"cohort/app/jobs"
 	"cohort/config"
 	"cohort/db/dbtest"
 )
@@ -130,74 +128,5 @@ func TestBrowserEmailCodeSignIn(t *testing.T) {
 	)
 	if err != nil {
 		t.Fatal("sign out:", err)
-	}
-}
-
-// An admin opens the jobs page, switches a job off and runs housekeeping
-// now; htmx swaps each row in place and the result shows in it.
-func TestBrowserAdminJobs(t *testing.T) {
-	s := dbtest.New(t, config.DialectSQLite)
-	if _, err := demo.Seed(context.Background(), s, demo.Options{Participants: 3, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
-	// A second, harmless job to switch off, registered for this test only.
-	noop := jobs.Job{Name: "noop", Description: "Does nothing (test job)", Schedule: "*/5 * * * *",
-		Run: func(context.Context, jobs.Env) (jobs.Counts, error) { return jobs.Counts{}, nil }}
-	reg, err := jobs.NewRegistry(append(jobs.Builtin(), noop)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := apptest.Config(t, nil)
-	runner, err := jobs.NewRunner(reg, jobs.Deps{Config: cfg, Store: s, Log: apptest.Logger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := app.New(cfg, s, apptest.Logger(), app.WithJobs(runner))
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := apptest.Serve(t, srv)
-	ctx := browsertest.New(t, browsertest.Options{})
-
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(base+"/"),
-		chromedp.Click(chromedp.CSS(`label[for^="dev-person-"]`)), // first demo person: the admin
-		chromedp.Click(chromedp.CSS(`.dev-login button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#me-title`)),
-		chromedp.Navigate(base+"/admin/jobs"),
-		chromedp.WaitVisible(chromedp.CSS(`#job-noop[data-enabled="true"]`)),
-	)
-	if err != nil {
-		t.Fatal("opening the jobs page:", err)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#job-noop .job-toggle`)),
-		chromedp.WaitVisible(chromedp.CSS(`#job-noop[data-enabled="false"]`)),
-	)
-	if err != nil {
-		t.Fatal("switching noop off:", err)
-	}
-	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#job-noop .job-status`)))
-	if err != nil || strings.TrimSpace(status) != "off" {
-		t.Fatalf("noop's status after switching off: %q, %v", status, err)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#job-housekeeping .job-run`)),
-		chromedp.WaitVisible(chromedp.CSS(`#job-housekeeping .job-outcome[data-outcome="ok"]`)),
-	)
-	if err != nil {
-		t.Fatal("running housekeeping:", err)
-	}
-	last, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#job-housekeeping .job-last`)))
-	if err != nil || !strings.Contains(last, "ok") || !strings.Contains(last, "sessions 0") || !strings.Contains(last, "manual") {
-		t.Fatalf("housekeeping's last run: %q, %v", last, err)
-	}
-	// htmx swapped the rows in place: no post/redirect/get round trip.
-	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || loc != base+"/admin/jobs" {
-		t.Fatalf("location %q, %v; want the page itself", loc, err)
-	}
-	// The switch held: noop is still off after the other row's swap.
-	if on, err := s.JobEnabled(context.Background(), "noop"); err != nil || on {
-		t.Fatalf("noop enabled = %v, %v", on, err)
 	}
 }

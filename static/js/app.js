@@ -13,7 +13,12 @@
     var target = root.querySelector("[data-autofocus], .error-summary") ||
       (root.matches && root.matches("main, [data-focus-heading]") ? root.querySelector("h1") : null);
     if (target) {
-      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      // Headings and summaries need tabindex=-1 to take focus; controls
+      // already can, and -1 would drop them out of the Tab order.
+      if (!target.hasAttribute("tabindex") &&
+          !target.matches("a[href], button, input, select, textarea, summary")) {
+        target.setAttribute("tabindex", "-1");
+      }
       target.focus();
     }
   });
