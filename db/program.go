@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -30,6 +31,90 @@ type ProgramSettings struct {
 	// ReminderMax is how many reminders a draft gets at most (0: 2; a
 	// negative number: none).
 	ReminderMax int `json:"reminder_max,omitempty"`
+	// CheckinWeeks are the weeks after a pair starts at which both people
+	// get a check-in mail (nil: 2 and 6; empty: none).
+	CheckinWeeks []int `json:"checkin_weeks"`
+	// EndNoticeDays are how many days before an enrollment or a pair ends
+	// its people are told (nil: 30, 15 and 2; empty: none). In a program
+	// with renewal the enrollment notices are renewal reminders.
+	EndNoticeDays []int `json:"end_notice_days"`
+	// PairTermDays is how long a pair runs from its start (0: the
+	// program's term; no term at all: until staff end it).
+	PairTermDays int `json:"pair_term_days,omitempty"`
+	// RetentionDays is how long after an enrollment ends, is withdrawn or
+	// declined its personal data is kept (0: 365; negative: for ever).
+	RetentionDays int `json:"retention_days,omitempty"`
+	// DigestWaitingDays is how long a mentee waits unpaired before the
+	// staff digest lists them (0: 7).
+	DigestWaitingDays int `json:"digest_waiting_days,omitempty"`
+}
+
+// Defaults of the timing settings.
+var (
+	DefaultCheckinWeeks  = []int{2, 6}
+	DefaultEndNoticeDays = []int{30, 15, 2}
+)
+
+const (
+	// DefaultRetentionDays is RetentionDays when unset.
+	DefaultRetentionDays = 365
+	// DefaultDigestWaitingDays is DigestWaitingDays when unset.
+	DefaultDigestWaitingDays = 7
+)
+
+// Checkins is CheckinWeeks with its default, ascending.
+func (ps ProgramSettings) Checkins() []int { return positiveSorted(ps.CheckinWeeks, DefaultCheckinWeeks) }
+
+// EndNotices is EndNoticeDays with its default, ascending.
+func (ps ProgramSettings) EndNotices() []int {
+	return positiveSorted(ps.EndNoticeDays, DefaultEndNoticeDays)
+}
+
+// PairTerm is how long a pair of a program with the given term runs, or 0
+// when pairs run until staff end them.
+func (ps ProgramSettings) PairTerm(programTermDays int) time.Duration {
+	days := ps.PairTermDays
+	if days <= 0 {
+		days = programTermDays
+	}
+	return time.Duration(max(days, 0)) * 24 * time.Hour
+}
+
+// Retention is how long personal data outlives the end of an enrollment;
+// ok is false when it is kept for ever.
+func (ps ProgramSettings) Retention() (d time.Duration, ok bool) {
+	switch {
+	case ps.RetentionDays < 0:
+		return 0, false
+	case ps.RetentionDays == 0:
+		return DefaultRetentionDays * 24 * time.Hour, true
+	}
+	return time.Duration(ps.RetentionDays) * 24 * time.Hour, true
+}
+
+// DigestWaiting is DigestWaitingDays with its default.
+func (ps ProgramSettings) DigestWaiting() time.Duration {
+	days := ps.DigestWaitingDays
+	if days <= 0 {
+		days = DefaultDigestWaitingDays
+	}
+	return time.Duration(days) * 24 * time.Hour
+}
+
+// positiveSorted is the positive values of v, de-duplicated and ascending,
+// or def when v is nil.
+func positiveSorted(v, def []int) []int {
+	if v == nil {
+		v = def
+	}
+	out := make([]int, 0, len(v))
+	for _, n := range v {
+		if n > 0 && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ReminderDays is ReminderAfterDays with its default.

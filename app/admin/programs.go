@@ -65,6 +65,7 @@ func registerPrograms(s *web.Server, reg *forms.Registry) {
 	r.Get("/admin/programs/:slug", somewhere, h.edit)
 	r.Post("/admin/programs/:slug", somewhere, h.save)
 	r.Post("/admin/programs/:slug/flags", somewhere, h.saveFlags)
+	r.Post("/admin/programs/:slug/timing", somewhere, h.saveTiming)
 }
 
 // requireProgramManage is access.RequireAdmin for the program-scoped
@@ -145,6 +146,7 @@ var programDone = map[string]string{
 	"created": "Program created. It is listed on the programs page while its enrollment window is open.",
 	"saved":   "Program saved.",
 	"flags":   "Features saved.",
+	"timing":  "Reminders and notices saved.",
 }
 
 // programRow is one program as the list shows it.
@@ -285,25 +287,38 @@ func (h programHandlers) refuseList(c *fiber.Ctx, form *web.Form, taken bool) er
 	return h.renderList(c, form, nil)
 }
 
-// edit is one program's page: its basics and its features.
+// edit is one program's page: its basics, its features, and the timing
+// of its reminders and notices.
 func (h programHandlers) edit(c *fiber.Ctx) error {
 	p, err := h.managed(c)
 	if err != nil {
 		return err
 	}
-	form := web.NewForm(map[string]string{
-		"name": p.Name, "description": p.Description,
-		"opens_at": dateValue(p.OpensAt), "closes_at": dateValue(p.ClosesAt),
-		"term_days": strconv.Itoa(p.TermDays),
-	})
 	var flash *web.Flash
 	if msg, ok := programDone[c.Query("done")]; ok {
 		flash = &web.Flash{Kind: "success", Message: msg}
 	}
-	return h.renderProgram(c, p, form, flash)
+	return h.renderProgram(c, p, nil, nil, flash)
 }
 
-func (h programHandlers) renderProgram(c *fiber.Ctx, p *db.Program, form *web.Form, flash *web.Flash) error {
+// basicsForm is the basics form filled from the stored program.
+func basicsForm(p *db.Program) *web.Form {
+	return web.NewForm(map[string]string{
+		"name": p.Name, "description": p.Description,
+		"opens_at": dateValue(p.OpensAt), "closes_at": dateValue(p.ClosesAt),
+		"term_days": strconv.Itoa(p.TermDays),
+	})
+}
+
+// renderProgram renders the program page; a nil form shows what is stored
+// (the form that was not posted), a given one what was typed and its errors.
+func (h programHandlers) renderProgram(c *fiber.Ctx, p *db.Program, form, timing *web.Form, flash *web.Flash) error {
+	if form == nil {
+		form = basicsForm(p)
+	}
+	if timing == nil {
+		timing = timingForm(p.Settings)
+	}
 	all, err := access.Can(c, h.s, authz.ProgramManage, authz.AllPrograms)
 	if err != nil {
 		return err
@@ -322,6 +337,7 @@ func (h programHandlers) renderProgram(c *fiber.Ctx, p *db.Program, form *web.Fo
 		"Program": p, "FormTitle": formTitle, "Window": window(p), "Open": p.IsOpen(h.s.Store().Now()),
 		"Flags": flags, "Form": form, "ManagesAll": all,
 		"MaxName": maxProgramName, "MaxDescription": maxProgramDescription, "MaxTerm": maxTermDays,
+		"Timing": timing, "TimingLimits": timingLimits, "ProgramTerm": term(p.TermDays),
 	}
 	if flash != nil {
 		data["Flash"] = flash
@@ -340,7 +356,7 @@ func (h programHandlers) save(c *fiber.Ctx) error {
 	b := readBasics(c, form)
 	if !form.Valid() {
 		c.Status(fiber.StatusUnprocessableEntity)
-		return h.renderProgram(c, p, form, nil)
+		return h.renderProgram(c, p, form, nil, nil)
 	}
 	err = h.s.Store().InTx(c.UserContext(), func(ctx context.Context, tx *db.Store) error {
 		cur, err := tx.ProgramByID(ctx, p.ID)

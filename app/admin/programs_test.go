@@ -409,6 +409,7 @@ func TestProgramAccess(t *testing.T) {
 			{"GET", x}, {"POST", x}, {"POST", x + "/flags"},
 			{"GET", y}, {"POST", y}, {"POST", y + "/flags"},
 			{"GET", programURL("no-such-program")}, {"POST", programURL("no-such-program") + "/flags"},
+			{"POST", x + "/timing"}, {"POST", y + "/timing"}, {"POST", programURL("no-such-program") + "/timing"},
 		}
 		// want is the status for each route above, in order; 200 stands for
 		// "allowed" (200 for pages, 303 or 422 for posts).
@@ -417,13 +418,13 @@ func TestProgramAccess(t *testing.T) {
 			email string
 			want  []int
 		}{
-			{"anonymous", "", []int{401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
-			{"member", demo.MemberEmail, []int{403, 403, 403, 403, 403, 403, 403, 403, 403, 403}},
-			{"staff", demo.StaffEmail, []int{403, 403, 403, 403, 403, 403, 403, 403, 403, 403}},
-			{"revoked owner", "revoked-owner@example.com", []int{403, 403, 403, 403, 403, 403, 403, 403, 403, 403}},
-			{"owner of X", "owner@example.com", []int{403, 403, 200, 200, 200, 404, 404, 404, 404, 404}},
-			{"granted in Y", "granted@example.com", []int{403, 403, 404, 404, 404, 200, 200, 200, 404, 404}},
-			{"admin", demo.AdminEmail, []int{200, 200, 200, 200, 200, 200, 200, 200, 404, 404}},
+			{"anonymous", "", []int{401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
+			{"member", demo.MemberEmail, []int{403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403}},
+			{"staff", demo.StaffEmail, []int{403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403}},
+			{"revoked owner", "revoked-owner@example.com", []int{403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403}},
+			{"owner of X", "owner@example.com", []int{403, 403, 200, 200, 200, 404, 404, 404, 404, 404, 200, 404, 404}},
+			{"granted in Y", "granted@example.com", []int{403, 403, 404, 404, 404, 200, 200, 200, 404, 404, 404, 200, 404}},
+			{"admin", demo.AdminEmail, []int{200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 200, 200, 404}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.who, func(t *testing.T) {
@@ -521,4 +522,273 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// timingForm is a valid "Reminders and notices" form with every field set;
+// change returns a copy with some replaced.
+func timingForm() url.Values {
+	return url.Values{
+		"reminder_after_days": {"5"}, "reminder_max": {"4"},
+		"checkin_weeks": {"8, 1,4, 4"}, "end_notice_days": {"7 60"},
+		"pair_term_days": {"120"}, "retention_days": {"730"}, "digest_waiting_days": {"10"},
+	}
+}
+
+// TestProgramTiming saves the timing settings in steps and checks each
+// round-trips to the database, to the audit log and back into the form,
+// while the other settings stay as they were.
+func TestProgramTiming(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		f := setup(t, store)
+		c := f.client(t, demo.AdminEmail)
+		u := programURL(demo.ProgramSlug)
+		seeded := f.programBySlug(t, demo.ProgramSlug)
+		if len(seeded.Settings.Flags) == 0 || seeded.Settings.DefaultMentorCapacity == 0 || seeded.Settings.MinOverlapHours == 0 {
+			t.Fatalf("the demo program should have flags, capacity and overlap to keep: %+v", seeded.Settings)
+		}
+		page := c.Get(u)
+		for _, want := range []string{`action="` + u + `/timing"`, "Reminders and notices", `placeholder="30, 15, 2"`, `id="reminders_off"`, `id="retention_forever"`} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("program page lacks %q", want)
+			}
+		}
+		steps := []struct {
+			name  string
+			form  url.Values
+			want  db.ProgramSettings // timing fields only
+			shown []string           // markup of the re-read form
+			// audit: fmt.Sprint of before/after per field, and the changed list
+			before, after map[string]string
+			changed       string
+		}{
+			{"every field", timingForm(),
+				db.ProgramSettings{ReminderAfterDays: 5, ReminderMax: 4, CheckinWeeks: []int{1, 4, 8}, EndNoticeDays: []int{60, 7},
+					PairTermDays: 120, RetentionDays: 730, DigestWaitingDays: 10},
+				[]string{`name="reminder_after_days" value="5"`, `name="reminder_max" value="4"`, `name="checkin_weeks" value="1, 4, 8"`,
+					`name="end_notice_days" value="60, 7"`, `name="pair_term_days" value="120"`, `name="retention_days" value="730"`,
+					`name="digest_waiting_days" value="10"`},
+				map[string]string{"checkin_weeks": "<nil>", "retention_days": "0"},
+				map[string]string{"checkin_weeks": "[1 4 8]", "end_notice_days": "[60 7]", "retention_days": "730", "reminder_max": "4"},
+				"[checkin_weeks digest_waiting_days end_notice_days pair_term_days reminder_after_days reminder_max retention_days]"},
+			// The numbers behind a ticked box are ignored, even when invalid.
+			{"none and for ever", change(timingForm(), "checkin_weeks", "none", "end_notice_days", " NONE ",
+				"reminders_off", "on", "reminder_max", "99", "retention_forever", "on", "retention_days", "a while"),
+				db.ProgramSettings{ReminderAfterDays: 5, ReminderMax: -1, CheckinWeeks: []int{}, EndNoticeDays: []int{},
+					PairTermDays: 120, RetentionDays: -1, DigestWaitingDays: 10},
+				[]string{`name="checkin_weeks" value="none"`, `name="end_notice_days" value="none"`, `name="reminder_max" value=""`,
+					`name="retention_days" value=""`, `name="reminders_off" value="on" aria-describedby="reminders_off-hint" checked`,
+					`name="retention_forever" value="on" aria-describedby="retention_forever-hint" checked`},
+				map[string]string{"checkin_weeks": "[1 4 8]", "reminder_max": "4"},
+				map[string]string{"checkin_weeks": "[]", "end_notice_days": "[]", "reminder_max": "-1", "retention_days": "-1"},
+				"[checkin_weeks end_notice_days reminder_max retention_days]"},
+			{"unchanged", change(timingForm(), "checkin_weeks", "none", "end_notice_days", "none",
+				"reminders_off", "on", "reminder_max", "", "retention_forever", "on", "retention_days", ""),
+				db.ProgramSettings{ReminderAfterDays: 5, ReminderMax: -1, CheckinWeeks: []int{}, EndNoticeDays: []int{},
+					PairTermDays: 120, RetentionDays: -1, DigestWaitingDays: 10},
+				nil, nil, nil, "[]"},
+			{"defaults when blank", url.Values{"reminder_after_days": {""}, "checkin_weeks": {"  "}},
+				db.ProgramSettings{},
+				[]string{`name="reminder_after_days" value="" placeholder="3"`, `name="checkin_weeks" value="" placeholder="2, 6"`,
+					`name="retention_days" value="" placeholder="365"`, `name="digest_waiting_days" value="" placeholder="7"`,
+					`name="reminders_off" value="on" aria-describedby="reminders_off-hint">`},
+				map[string]string{"checkin_weeks": "[]", "retention_days": "-1"},
+				map[string]string{"checkin_weeks": "<nil>", "end_notice_days": "<nil>", "retention_days": "0", "reminder_max": "0", "pair_term_days": "0"},
+				"[checkin_weeks digest_waiting_days end_notice_days pair_term_days reminder_after_days reminder_max retention_days]"},
+		}
+		for _, st := range steps {
+			t.Run(st.name, func(t *testing.T) {
+				before := len(f.events(t))
+				res := c.PostForm(u+"/timing", st.form)
+				if res.StatusCode != 303 || res.Header.Get("Location") != u+"?done=timing" {
+					t.Fatalf("save = %d %q: %s", res.StatusCode, res.Header.Get("Location"), res.Body)
+				}
+				p := f.programBySlug(t, demo.ProgramSlug)
+				got := p.Settings
+				if fmt.Sprintf("%#v", timingOnly(got)) != fmt.Sprintf("%#v", st.want) {
+					t.Errorf("stored %#v\nwant   %#v", timingOnly(got), st.want)
+				}
+				if (got.CheckinWeeks == nil) != (st.want.CheckinWeeks == nil) || (got.EndNoticeDays == nil) != (st.want.EndNoticeDays == nil) {
+					t.Errorf("default and none confused: %#v %#v", got.CheckinWeeks, got.EndNoticeDays)
+				}
+				if fmt.Sprint(got.Flags) != fmt.Sprint(seeded.Settings.Flags) || got.DefaultMentorCapacity != seeded.Settings.DefaultMentorCapacity ||
+					got.MinOverlapHours != seeded.Settings.MinOverlapHours || p.Name != seeded.Name || p.TermDays != seeded.TermDays {
+					t.Errorf("other settings changed: %+v", p)
+				}
+				evs := f.events(t)
+				if len(evs) != before+1 {
+					t.Fatalf("%d new audit events, want 1", len(evs)-before)
+				}
+				ev := evs[0]
+				if ev.Action != admin.ActionProgramTiming || ev.ActorID == nil || *ev.ActorID != f.admin.ID ||
+					ev.SubjectType != admin.SubjectProgram || ev.ProgramID == nil || *ev.ProgramID != p.ID {
+					t.Fatalf("event = %+v", ev)
+				}
+				if got := fmt.Sprint(ev.Details["changed"]); got != st.changed {
+					t.Errorf("details[changed] = %s, want %s", got, st.changed)
+				}
+				for side, want := range map[string]map[string]string{"before": st.before, "after": st.after} {
+					got, _ := ev.Details[side].(map[string]any)
+					if len(got) != 7 {
+						t.Errorf("details[%s] = %v, want all 7 fields", side, got)
+					}
+					for k, v := range want {
+						if fmt.Sprint(got[k]) != v {
+							t.Errorf("details[%s][%s] = %v, want %s", side, k, got[k], v)
+						}
+					}
+				}
+				page := c.Get(res.Header.Get("Location"))
+				if !strings.Contains(page.Body, "Reminders and notices saved.") {
+					t.Error("no confirmation after saving")
+				}
+				for _, want := range st.shown {
+					if !strings.Contains(page.Body, want) {
+						t.Errorf("page lacks %q", want)
+					}
+				}
+			})
+		}
+	})
+}
+
+// timingOnly keeps the settings the timing form edits.
+func timingOnly(ps db.ProgramSettings) db.ProgramSettings {
+	return db.ProgramSettings{
+		ReminderAfterDays: ps.ReminderAfterDays, ReminderMax: ps.ReminderMax,
+		CheckinWeeks: ps.CheckinWeeks, EndNoticeDays: ps.EndNoticeDays,
+		PairTermDays: ps.PairTermDays, RetentionDays: ps.RetentionDays, DigestWaitingDays: ps.DigestWaitingDays,
+	}
+}
+
+// TestProgramTimingValidation: each invalid field is refused with 422, its
+// message beside it and in the summary, what was typed kept, and nothing
+// stored or audited.
+func TestProgramTimingValidation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		f := setup(t, store)
+		c := f.client(t, demo.AdminEmail)
+		u := programURL(demo.ProgramSlug) + "/timing"
+		if res := c.PostForm(u, timingForm()); res.StatusCode != 303 {
+			t.Fatalf("valid save = %d", res.StatusCode)
+		}
+		saved := f.programBySlug(t, demo.ProgramSlug)
+		audited := len(f.events(t))
+		tests := []struct {
+			field, value, message string
+		}{
+			{"reminder_after_days", "0", "from 1 to 365, or leave it blank for the default (3 days)."},
+			{"reminder_after_days", "366", "from 1 to 365"},
+			{"reminder_after_days", "three", "from 1 to 365"},
+			{"reminder_after_days", "2.5", "from 1 to 365"},
+			{"reminder_max", "0", "from 1 to 10, or leave it blank for the default (2). To send none, tick “Send no reminders”."},
+			{"reminder_max", "11", "from 1 to 10"},
+			{"reminder_max", "-1", "from 1 to 10"},
+			{"checkin_weeks", "2, x", "“x” is not a whole number. Enter weeks as whole numbers separated by commas, such as 2, 6"},
+			{"checkin_weeks", "0", "Each week must be from 1 to 104 (not 0). For no check-ins, enter “none”."},
+			{"checkin_weeks", "2, 105", "Each week must be from 1 to 104 (not 105)."},
+			{"checkin_weeks", "none, 2", "Enter “none” on its own, not with numbers."},
+			{"checkin_weeks", ", ,", "Enter weeks as whole numbers separated by commas"},
+			{"checkin_weeks", "1,2,3,4,5,6,7,8,9,10,11", "Enter at most 10 different weeks (there are 11)."},
+			{"end_notice_days", "30, 366", "Each day must be from 1 to 365 (not 366). For no notices, enter “none”."},
+			{"end_notice_days", "a month", "“a” is not a whole number. Enter days as whole numbers separated by commas, such as 30, 15, 2"},
+			{"pair_term_days", "0", "from 1 to 3650, or leave it blank to use the program&#39;s term."},
+			{"pair_term_days", "3651", "from 1 to 3650"},
+			{"retention_days", "0", "from 1 to 3650, or leave it blank for the default (365 days). To keep data for ever, tick “Keep for ever”."},
+			{"retention_days", "-1", "from 1 to 3650"},
+			{"retention_days", "3651", "from 1 to 3650"},
+			{"digest_waiting_days", "0", "from 1 to 365, or leave it blank for the default (7 days)."},
+			{"digest_waiting_days", "366", "from 1 to 365"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.field+"="+tt.value, func(t *testing.T) {
+				form := change(timingForm(), tt.field, tt.value, "digest_waiting_days", "12")
+				if tt.field == "digest_waiting_days" {
+					form.Set(tt.field, tt.value)
+				}
+				res := c.PostForm(u, form)
+				if res.StatusCode != 422 {
+					t.Fatalf("status %d, want 422", res.StatusCode)
+				}
+				if !strings.Contains(res.Body, `class="error-summary"`) || !strings.Contains(res.Body, `href="#`+tt.field+`"`) ||
+					!strings.Contains(res.Body, "There is a problem") {
+					t.Error("no error summary linking to the field")
+				}
+				if !strings.Contains(res.Body, `<p class="field-error" id="`+tt.field+`-error">`) || !strings.Contains(res.Body, tt.message) {
+					t.Errorf("no error %q beside %s", tt.message, tt.field)
+				}
+				input := regexp.MustCompile(`<input [^>]*id="` + tt.field + `"[^>]*>`).FindString(res.Body)
+				if !strings.Contains(input, `aria-invalid="true"`) || !strings.Contains(input, tt.field+"-error") {
+					t.Errorf("input not marked invalid: %s", input)
+				}
+				kept := regexp.MustCompile(`value="([^"]*)"`).FindStringSubmatch(input)
+				if kept == nil || kept[1] != strings.TrimSpace(tt.value) {
+					t.Errorf("value not kept: %s", input)
+				}
+				// The other fields keep what was typed too, and the basics
+				// form shows what is stored, without errors.
+				if !strings.Contains(res.Body, `name="digest_waiting_days" value="`+form.Get("digest_waiting_days")+`"`) ||
+					!strings.Contains(res.Body, `name="name" value="`+saved.Name+`"`) || strings.Contains(res.Body, `id="name-error"`) {
+					t.Error("other values not shown")
+				}
+			})
+		}
+		t.Run("several errors", func(t *testing.T) {
+			res := c.PostForm(u, change(timingForm(), "reminder_max", "0", "end_notice_days", "0"))
+			if res.StatusCode != 422 || !strings.Contains(res.Body, "There are 2 problems") ||
+				!strings.Contains(res.Body, `href="#reminder_max"`) || !strings.Contains(res.Body, `href="#end_notice_days"`) {
+				t.Errorf("status %d, want 422 with both errors in the summary", res.StatusCode)
+			}
+		})
+		p := f.programBySlug(t, demo.ProgramSlug)
+		if fmt.Sprintf("%#v", p.Settings) != fmt.Sprintf("%#v", saved.Settings) {
+			t.Errorf("a refused save changed the settings:\n%#v\n%#v", p.Settings, saved.Settings)
+		}
+		if n := len(f.events(t)); n != audited {
+			t.Errorf("refused saves wrote %d audit events", n-audited)
+		}
+	})
+}
+
+// TestProgramTimingAccess: people who may not manage the program are
+// refused and change nothing, whatever they post.
+func TestProgramTimingAccess(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		f := setup(t, store)
+		ctx := context.Background()
+		other := f.addProgram(t, "other-program")
+		f.addOwner(t, "other-owner@example.com", other.ID)
+		reviewer := &db.Person{Email: "reviewer@example.com", Name: "Rey Reviewer"}
+		if err := store.CreatePerson(ctx, reviewer); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SetProgramRole(ctx, reviewer.ID, f.program, "reviewer", f.admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		u := programURL(demo.ProgramSlug) + "/timing"
+		seeded := f.programBySlug(t, demo.ProgramSlug)
+		for _, tt := range []struct {
+			who, email string
+			want       int
+		}{
+			{"anonymous", "", 401},
+			{"member", demo.MemberEmail, 403},
+			{"staff", demo.StaffEmail, 403},
+			{"reviewer of the program", "reviewer@example.com", 403},
+			{"owner of another program", "other-owner@example.com", 404},
+		} {
+			t.Run(tt.who, func(t *testing.T) {
+				c := f.client(t, tt.email)
+				c.Get("/") // the CSRF token, so the refusal is authorization's
+				if res := c.PostForm(u, change(timingForm(), "reminders_off", "on")); res.StatusCode != tt.want {
+					t.Errorf("POST = %d, want %d", res.StatusCode, tt.want)
+				}
+				if p := f.programBySlug(t, demo.ProgramSlug); fmt.Sprintf("%#v", p.Settings) != fmt.Sprintf("%#v", seeded.Settings) {
+					t.Errorf("settings changed: %#v", p.Settings)
+				}
+				if evs := f.events(t); len(evs) != 0 {
+					t.Errorf("refused save wrote %d audit events", len(evs))
+				}
+			})
+		}
+	})
 }
