@@ -103,6 +103,7 @@ var matrix = map[string]access{
 	"GET /admin/jobs/:name/runs":                 admins,
 	"POST /admin/jobs/:name/enabled":             admins,
 	"POST /admin/jobs/:name/run":                 admins,
+	"POST /admin/mail/:id/retry":                 admins,
 	"POST /admin/people/:id/program-roles":       admins,
 	"POST /admin/people/:id/program-roles/:programID/delete": admins,
 	"POST /admin/people/:id/overrides":                       admins,
@@ -112,6 +113,7 @@ var matrix = map[string]access{
 	"GET /admin/programs/:slug":                              admins,
 	"POST /admin/programs/:slug":                             admins,
 	"POST /admin/programs/:slug/flags":                       admins,
+	"POST /admin/programs/:slug/timing":                      admins,
 	// Pairing (app/pairs) and the JSON API (app/api). API routes take a
 	// bearer token or, as here, a session; the API serves only people who
 	// may view some program's participants, so members get 403.
@@ -317,6 +319,8 @@ func (w *world) path(route string) string {
 		":slug", demo.ProgramSlug,
 	)
 	switch {
+	case strings.HasPrefix(route, "/admin/mail/"):
+		return strings.Replace(route, ":id", fmt.Sprint(w.mailID), 1)
 	case strings.HasPrefix(route, "/dev/outbox/"):
 		return fmt.Sprintf("/dev/outbox/%d", w.mailID)
 	case strings.HasPrefix(route, "/enrollments/:id"):

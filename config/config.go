@@ -120,6 +120,10 @@ type Config struct {
 	// JobsTimeZone is the IANA zone job schedules are read in.
 	SchedulerEnabled bool   `env:"SCHEDULER_ENABLED" envDefault:"true"`
 	JobsTimeZone     string `env:"JOBS_TIME_ZONE" envDefault:"UTC"`
+	// DigestWebhookURL, when set, is a Mattermost- or Slack-compatible
+	// incoming webhook the staff digest is posted to as well as mailed. It
+	// is a secret: whoever has it can post to the channel.
+	DigestWebhookURL string `env:"DIGEST_WEBHOOK_URL"`
 }
 
 // Uploads is the directory for uploaded files.
@@ -292,6 +296,14 @@ func (c *Config) Validate() error {
 	}
 	if _, err := ParseDatabaseURL(c.DatabaseURL, c.DataDir); err != nil {
 		p = append(p, err.Error())
+	}
+	if c.DigestWebhookURL != "" {
+		// Never echo the URL: it carries the webhook's secret.
+		if wu, err := url.Parse(c.DigestWebhookURL); err != nil || wu.Host == "" || (wu.Scheme != "https" && wu.Scheme != "http") {
+			p = append(p, "DIGEST_WEBHOOK_URL must be an absolute http(s) URL")
+		} else if c.Env == EnvProduction && wu.Scheme != "https" {
+			p = append(p, "DIGEST_WEBHOOK_URL must use https in production")
+		}
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":

@@ -245,3 +245,35 @@ func clipMailError(s string) string {
 	}
 	return s + "…"
 }
+
+// MailTrouble lists, newest first, the messages created at or after since
+// that were given up on or are waiting to be retried after a failure: what
+// the admin page shows under mail delivery.
+func (s *Store) MailTrouble(ctx context.Context, since time.Time, limit int) ([]*OutboxMessage, error) {
+	var msgs []*OutboxMessage
+	err := s.r.NewSelect().Model(&msgs).
+		ExcludeColumn("text_body", "html_body").
+		Where("created_at >= ?", since.UTC()).
+		Where("(status = ? OR (status = ? AND attempts > 0))", MailFailed, MailPending).
+		Order("created_at DESC", "id DESC").Limit(int64(limit)).Scan(ctx)
+	return msgs, translate(err)
+}
+
+// RetryMail puts a message that was given up on back in the queue, due
+// now, with a fresh set of attempts. A message that is not failed is
+// ErrConflict; a missing one ErrNotFound.
+func (s *Store) RetryMail(ctx context.Context, id int64) error {
+	err := expectOne(s.w.NewUpdate().Model((*OutboxMessage)(nil)).
+		Set("status = ?", MailPending).
+		Set("attempts = 0").
+		Set("next_attempt_at = ?", s.now()).
+		Set("locked_until = NULL").
+		Where("id = ? AND status = ?", id, MailFailed).Exec(ctx))
+	if isNotFound(err) {
+		if _, err := s.MailByID(ctx, id); err != nil {
+			return err
+		}
+		return ErrConflict
+	}
+	return err
+}

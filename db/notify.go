@@ -103,11 +103,14 @@ func (s *Store) DraftsForReminder(ctx context.Context, programID int64, createdB
 
 // IntroSide is one person of a pair as the introduction mail sees them.
 type IntroSide struct {
-	PersonID  int64  `bun:"person_id"`
-	Email     string `bun:"email"`
-	Name      string `bun:"name"`
-	TimeZone  string `bun:"time_zone"`
-	AvailMask int64  `bun:"avail_mask"`
+	EnrollmentID int64  `bun:"enrollment_id"`
+	PersonID     int64  `bun:"person_id"`
+	Email        string `bun:"email"`
+	Name         string `bun:"name"`
+	TimeZone     string `bun:"time_zone"`
+	AvailMask    int64  `bun:"avail_mask"`
+	// Unsubscribed is set when the person wants no non-essential mail.
+	Unsubscribed bool `bun:"unsubscribed"`
 }
 
 // PairIntro is an active pair with both people.
@@ -123,19 +126,7 @@ type PairIntro struct {
 // fewer than two pair_intro notifications recorded, in id order.
 func (s *Store) PairsToIntroduce(ctx context.Context, since time.Time) ([]*PairIntro, error) {
 	var out []*PairIntro
-	side := func(prefix, e, p string) string {
-		return e + ".person_id AS " + prefix + "person_id, " + p + ".email AS " + prefix + "email, " +
-			"COALESCE(NULLIF(" + e + ".full_name, ''), " + p + ".name, '') AS " + prefix + "name, " +
-			e + ".time_zone AS " + prefix + "time_zone, " + e + ".avail_mask AS " + prefix + "avail_mask"
-	}
-	err := s.r.NewSelect().TableExpr("pairs AS pr").
-		ColumnExpr("pr.id AS pair_id, pr.program_id, pr.started_at").
-		ColumnExpr(side("mentor_", "me", "mp")).
-		ColumnExpr(side("mentee_", "ee", "ep")).
-		Join("JOIN enrollments AS me ON me.id = pr.mentor_enrollment_id").
-		Join("JOIN people AS mp ON mp.id = me.person_id").
-		Join("JOIN enrollments AS ee ON ee.id = pr.mentee_enrollment_id").
-		Join("JOIN people AS ep ON ep.id = ee.person_id").
+	err := s.pairPeople().
 		Where("pr.status = ? AND pr.started_at IS NOT NULL AND pr.started_at >= ?", PairActive, since).
 		Where("(SELECT COUNT(*) FROM notifications_sent AS ns WHERE ns.kind = ? AND ns.ref_id = pr.id) < 2", NotifyPairIntro).
 		OrderExpr("pr.id").Scan(ctx, &out)

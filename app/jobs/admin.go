@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,6 +21,7 @@ import (
 const (
 	ActionEnabled = "job.enabled"
 	ActionRun     = "job.run"
+	ActionRetry   = "mail.retry"
 )
 
 // SubjectJob is the audit subject type of events about a job (the subject
@@ -51,14 +53,22 @@ func Register(s *web.Server, r *Runner) {
 	rt.Get("/admin/jobs/:name/runs", guard, h.runs)
 	rt.Post("/admin/jobs/:name/enabled", guard, h.setEnabled)
 	rt.Post("/admin/jobs/:name/run", guard, h.runNow)
+	rt.Post("/admin/mail/:id/retry", guard, h.retryMail)
 }
+
+// mailWindow is how far back the mail delivery table looks.
+const mailWindow = 7 * 24 * time.Hour
+
+// mailLimit bounds the mail delivery table.
+const mailLimit = 50
 
 // doneMessages are the confirmations a redirect may ask for; anything else
 // in ?done= is ignored, so the query string cannot put text on the page.
 var doneMessages = map[string]string{
-	"on":  "Job switched on: it runs on its schedule again.",
-	"off": "Job switched off: scheduled runs are skipped until it is switched on.",
-	"ran": "Job run finished: its result is in the “Last run” column.",
+	"on":      "Job switched on: it runs on its schedule again.",
+	"off":     "Job switched off: scheduled runs are skipped until it is switched on.",
+	"ran":     "Job run finished: its result is in the “Last run” column.",
+	"retried": "Mail queued again: it goes out on the next delivery pass.",
 }
 
 // jobRow is one job as the table shows it. CSRF rides along because the row
@@ -164,8 +174,13 @@ func (h handlers) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	store := h.r.Store()
+	trouble, err := store.MailTrouble(c.UserContext(), store.Now().Add(-mailWindow), mailLimit)
+	if err != nil {
+		return err
+	}
 	data := fiber.Map{"Title": "Jobs", "Nav": "admin", "AdminNav": "jobs", "Jobs": rows,
-		"Instance": h.r.Instance()}
+		"Instance": h.r.Instance(), "Mail": trouble, "MailLimit": mailLimit}
 	if msg, ok := doneMessages[c.Query("done")]; ok {
 		data["Flash"] = &web.Flash{Kind: "success", Message: msg}
 	}
@@ -288,4 +303,38 @@ func (h handlers) answer(c *fiber.Ctx, j Job, focus, done string) error {
 		return h.s.Render(c, "pages/admin_jobs", "partials/admin_jobs_row_swap", fiber.Map{"Row": rows[0]})
 	}
 	return c.Redirect("/admin/jobs?done="+url.QueryEscape(done)+"#job-"+j.Name, fiber.StatusSeeOther)
+}
+
+// retryMail queues a message that was given up on again. Sign-in codes are
+// not resent: they will have expired, and the person asks for a new one.
+func (h handlers) retryMail(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return apperr.New(apperr.NotFound, "")
+	}
+	me := web.CurrentPerson(c)
+	err = h.r.Store().InTx(c.UserContext(), func(ctx context.Context, tx *db.Store) error {
+		m, err := tx.MailByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if m.Sensitive {
+			return apperr.New(apperr.Conflict, "Sign-in codes are not sent again: they expire. The person can ask for a new one.")
+		}
+		if err := tx.RetryMail(ctx, id); err != nil {
+			if errors.Is(err, db.ErrConflict) {
+				return apperr.Wrap(err, apperr.Conflict, "Only mail that failed can be sent again.")
+			}
+			return err
+		}
+		return tx.RecordAudit(ctx, &db.AuditEvent{
+			ActorID: &me.ID, Action: ActionRetry, SubjectType: "mail", SubjectID: strconv.FormatInt(id, 10),
+			Details: map[string]any{"kind": m.Kind, "attempts": m.Attempts}, RequestID: web.RequestID(c),
+		})
+	})
+	if err != nil {
+		return err
+	}
+	h.r.d.Outbox.Wake()
+	return c.Redirect("/admin/jobs?done=retried#mail", fiber.StatusSeeOther)
 }

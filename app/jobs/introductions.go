@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"cohort/app/forms"
-	"cohort/app/mail"
 	"cohort/db"
 )
 
@@ -53,42 +52,24 @@ func pairIntroductions(ctx context.Context, env Env) (Counts, error) {
 			name, programs[p.ProgramID] = prog.Name, prog.Name
 		}
 		shared := p.Mentor.AvailMask & p.Mentee.AvailMask
-		for _, side := range []struct {
-			me, other db.IntroSide
-			otherRole string
-		}{{p.Mentor, p.Mentee, "mentee"}, {p.Mentee, p.Mentor, "mentor"}} {
+		for _, side := range pairSides(p) {
 			tz := side.me.TimeZone
 			if tz == "" {
 				tz = "UTC"
 			}
-			text, html, err := render("pair_intro", introData{
-				Name: greeting(side.me.Name), Program: name, OtherRole: side.otherRole,
-				OtherName: side.other.Name, OtherEmail: side.other.Email,
-				Hours: forms.FormatHours(shared, side.me.TimeZone, now), TimeZone: tz,
-			})
-			if err != nil {
-				return counts, err
-			}
-			n := &db.NotificationSent{
+			if err := post(ctx, env, letter{
+				Kind:     db.NotifyPairIntro,
 				Key:      fmt.Sprintf("%s:%d:%d", db.NotifyPairIntro, p.PairID, side.me.PersonID),
-				PersonID: side.me.PersonID, Kind: db.NotifyPairIntro, RefID: p.PairID, Seq: 1,
-			}
-			m := mail.Message{To: side.me.Email, Subject: "Meet your " + side.otherRole + " in " + name, Text: text, HTML: html}
-			stillActive := func(ctx context.Context, tx *db.Store) (bool, error) {
-				pr, err := tx.PairByID(ctx, p.PairID)
-				if err != nil {
-					return false, ignoreNotFound(err)
-				}
-				return pr.Status == db.PairActive, nil
-			}
-			ok, err := sendOnce(ctx, env, n, m, stillActive)
-			if err != nil {
-				env.Log.Warn("pair introduction not sent", "pair", p.PairID, "person", side.me.PersonID, "err", err)
-				counts["errors"]++
-				continue
-			}
-			if ok {
-				counts["introductions"]++
+				PersonID: side.me.PersonID, RefID: p.PairID, Seq: 1,
+				To: side.me.Email, Subject: "Meet your " + side.otherRole + " in " + name, Template: "pair_intro",
+				Data: introData{
+					Name: greeting(side.me.Name), Program: name, OtherRole: side.otherRole,
+					OtherName: side.other.Name, OtherEmail: side.other.Email,
+					Hours: forms.FormatHours(shared, side.me.TimeZone, now), TimeZone: tz,
+				},
+				Check: pairActive(p.PairID),
+			}, counts, "introductions"); err != nil {
+				return counts, err
 			}
 		}
 	}

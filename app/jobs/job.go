@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -85,6 +86,11 @@ type Env struct {
 	Slot    string
 	Trigger Trigger
 	RunID   int64
+	// Instance is the runner's name, for claims a job makes of its own.
+	Instance string
+	// HTTP and WebhookBackoff serve jobs that post to webhooks.
+	HTTP           *http.Client
+	WebhookBackoff []time.Duration
 }
 
 // Now is the store's clock (UTC), so tests that move the store's clock move
@@ -147,10 +153,9 @@ func (r *Registry) Names() []string {
 	return out
 }
 
-// Builtin is every job Cohort ships. Program jobs (reminders, check-ins,
-// end of term, retention, digests) are added here.
+// Builtin is every job Cohort ships.
 func Builtin() []Job {
-	return []Job{Housekeeping(), DraftReminders(), PairIntroductions()}
+	return []Job{Housekeeping(), DraftReminders(), PairIntroductions(), PairCheckins(), EndOfTerm(), DataRetention(), StaffDigest()}
 }
 
 // parseSchedule parses a five-field cron expression in loc with gocron's

@@ -3,11 +3,8 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
-	"cohort/app/mail"
-	"cohort/app/notify"
 	"cohort/db"
 )
 
@@ -80,40 +77,27 @@ func draftReminders(ctx context.Context, env Env) (Counts, error) {
 				continue
 			}
 			seq := h.n + 1
-			text, html, err := render("draft_reminder", reminderData{
-				Name:        greeting(t.Name),
-				Program:     prog.Name,
-				Link:        env.Config.BaseURL + "/enrollments/" + strconv.FormatInt(t.EnrollmentID, 10),
-				Unsubscribe: notify.URL(env.Config.BaseURL, env.Config.SecretKey, t.PersonID),
-				Seq:         seq,
-				Max:         limit,
-			})
-			if err != nil {
-				return counts, err
-			}
-			n := &db.NotificationSent{
-				Key:      fmt.Sprintf("%s:%d:%d:%d", db.NotifyDraftReminder, t.PersonID, t.EnrollmentID, seq),
-				PersonID: t.PersonID, Kind: db.NotifyDraftReminder, RefID: t.EnrollmentID, Seq: seq,
-			}
-			m := mail.Message{To: t.Email, Subject: "Finish your enrollment in " + prog.Name, Text: text, HTML: html}
-			// Read again inside the transaction: the member may have
-			// submitted or unsubscribed since the list was read.
+			// The check reads again inside the transaction: the member may
+			// have submitted or unsubscribed since the list was read.
 			stillDraft := func(ctx context.Context, tx *db.Store) (bool, error) {
 				e, err := tx.EnrollmentByID(ctx, t.EnrollmentID)
 				if err != nil || e.Status != db.StatusDraft {
 					return false, ignoreNotFound(err)
 				}
-				unsub, err := tx.IsUnsubscribed(ctx, t.PersonID)
-				return !unsub, err
+				return true, nil
 			}
-			ok, err := sendOnce(ctx, env, n, m, stillDraft)
-			if err != nil {
-				env.Log.Warn("draft reminder not sent", "enrollment", t.EnrollmentID, "err", err)
-				counts["errors"]++
-				continue
-			}
-			if ok {
-				counts["reminders"]++
+			if err := post(ctx, env, letter{
+				Kind:     db.NotifyDraftReminder,
+				Key:      fmt.Sprintf("%s:%d:%d:%d", db.NotifyDraftReminder, t.PersonID, t.EnrollmentID, seq),
+				PersonID: t.PersonID, RefID: t.EnrollmentID, Seq: seq,
+				To: t.Email, Subject: "Finish your enrollment in " + prog.Name, Template: "draft_reminder",
+				Data: reminderData{
+					Name: greeting(t.Name), Program: prog.Name, Seq: seq, Max: limit,
+					Link: enrollmentLink(env, t.EnrollmentID), Unsubscribe: unsubscribeLink(env, t.PersonID),
+				},
+				Check: both(stillDraft, subscribed(t.PersonID)),
+			}, counts, "reminders"); err != nil {
+				return counts, err
 			}
 		}
 	}

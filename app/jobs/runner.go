@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -43,6 +44,11 @@ type Deps struct {
 	// Instance names this process in locks and run records; empty means
 	// hostname:pid.
 	Instance string
+	// HTTP posts to webhooks; nil means a client with a 10-second timeout.
+	HTTP *http.Client
+	// WebhookBackoff is the wait before each retry of a failed webhook post
+	// (default DefaultWebhookBackoff; tests shorten it).
+	WebhookBackoff []time.Duration
 }
 
 // Runner runs jobs one slot at a time and records every run. It is safe for
@@ -73,6 +79,12 @@ func NewRunner(reg *Registry, d Deps) (*Runner, error) {
 	}
 	if d.Instance == "" {
 		d.Instance = defaultInstance()
+	}
+	if d.HTTP == nil {
+		d.HTTP = &http.Client{Timeout: 10 * time.Second}
+	}
+	if d.WebhookBackoff == nil {
+		d.WebhookBackoff = DefaultWebhookBackoff
 	}
 	r := &Runner{reg: reg, d: d, loc: loc, crons: map[string]gocron.Cron{}, instance: d.Instance}
 	for _, j := range reg.Jobs() {
@@ -195,7 +207,8 @@ func (r *Runner) RunSlot(ctx context.Context, name, slot string, trigger Trigger
 	start := time.Now()
 	counts, jerr := r.call(ctx, job, Env{
 		Store: store, Outbox: r.d.Outbox, Config: r.d.Config, Log: r.d.Log.With("job", name, "slot", slot),
-		Job: name, Slot: slot, Trigger: trigger, RunID: run.ID,
+		Job: name, Slot: slot, Trigger: trigger, RunID: run.ID, Instance: r.instance,
+		HTTP: r.d.HTTP, WebhookBackoff: r.d.WebhookBackoff,
 	})
 	run.Counts = map[string]int(counts)
 	run.Outcome = db.JobOK

@@ -1,0 +1,72 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cohort/db"
+)
+
+// PairCheckins mails both people of each active pair at the program's
+// check-in points (program setting checkin_weeks, default 2 and 6 weeks
+// after the pair started): how is it going, and where to go if it is not.
+// Non-essential: unsubscribing stops it. Each is recorded under
+// "pair_checkin:PAIR:PERSON:WEEKS".
+func PairCheckins() Job {
+	return Job{
+		Name:        "pair-check-ins",
+		Description: "Ask both people of each active pair how it is going, some weeks after it started (program setting checkin_weeks)",
+		Schedule:    "30 9 * * *", // daily at 09:30
+		Timeout:     10 * time.Minute,
+		Run:         pairCheckins,
+	}
+}
+
+func pairCheckins(ctx context.Context, env Env) (Counts, error) {
+	now := env.Now()
+	counts := Counts{"check_ins": 0}
+	programs, err := env.Store.ListPrograms(ctx)
+	if err != nil {
+		return counts, err
+	}
+	for _, prog := range programs {
+		weeks := prog.Settings.Checkins()
+		if len(weeks) == 0 {
+			continue
+		}
+		pairs, err := env.Store.ActivePairs(ctx, prog.ID)
+		if err != nil {
+			return counts, err
+		}
+		for _, p := range pairs {
+			if err := ctx.Err(); err != nil {
+				return counts, err
+			}
+			w, ok := dueCheckin(weeks, p.StartedAt, now)
+			if !ok {
+				continue
+			}
+			for _, side := range pairSides(p) {
+				if side.me.Unsubscribed {
+					continue
+				}
+				if err := post(ctx, env, letter{
+					Kind:     db.NotifyCheckin,
+					Key:      fmt.Sprintf("%s:%d:%d:%d", db.NotifyCheckin, p.PairID, side.me.PersonID, w),
+					PersonID: side.me.PersonID, RefID: p.PairID, Seq: w,
+					To: side.me.Email, Subject: fmt.Sprintf("%d weeks in: how is %s going?", w, prog.Name), Template: "pair_checkin",
+					Data: lifeData{
+						Name: greeting(side.me.Name), Program: prog.Name, Weeks: w,
+						OtherRole: side.otherRole, OtherName: side.other.Name, OtherEmail: side.other.Email,
+						Link: enrollmentLink(env, side.me.EnrollmentID), Unsubscribe: unsubscribeLink(env, side.me.PersonID),
+					},
+					Check: both(pairActive(p.PairID), subscribed(side.me.PersonID)),
+				}, counts, "check_ins"); err != nil {
+					return counts, err
+				}
+			}
+		}
+	}
+	return counts, nil
+}
