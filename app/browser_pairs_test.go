@@ -120,17 +120,17 @@ func TestBrowserStaffPairs(t *testing.T) {
 	)
 	wait("opening the suggestions",
 		chromedp.Click(chromedp.CSS(`#suggest-`+id)),
-		chromedp.WaitVisible(chromedp.CSS(`#suggestions-`+id+` #pair-suggestions tbody tr`)),
+		chromedp.WaitVisible(chromedp.CSS(`#suggestions-`+id+` .pair-suggestions tbody tr`)),
 	)
 	marker(1)
-	partner, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#pair-suggestions tbody tr:first-child td:nth-child(2)`)))
+	partner, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`.pair-suggestions tbody tr:first-child td:nth-child(2)`)))
 	if err != nil || strings.TrimSpace(partner) == "" {
 		t.Fatalf("top suggestion: %q, %v", partner, err)
 	}
 	partner = strings.TrimSpace(partner)
 
 	wait("pairing with the top suggestion",
-		chromedp.Click(chromedp.CSS(`#pair-suggestions tbody tr:first-child button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`.pair-suggestions tbody tr:first-child button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#pair-created`)),
 	)
 	msg, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#pair-created`)))
@@ -149,7 +149,7 @@ func TestBrowserStaffPairs(t *testing.T) {
 
 	// The pairs list: end the pair with a reason, in place.
 	wait("opening the pairs list",
-		chromedp.Click(chromedp.CSS(`#pair-suggestions a[href="/staff/programs/`+demo.ProgramSlug+`/pairs"]`)),
+		chromedp.Click(chromedp.CSS(`.pair-suggestions a[href="/staff/programs/`+demo.ProgramSlug+`/pairs"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` form.end-pair`)),
 	)
 	if _, err := chromedp.Run(b, chromedp.Evaluate[int]("window.__marker = 2")); err != nil {

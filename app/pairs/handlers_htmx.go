@@ -33,7 +33,13 @@ func (h handlers) createOrPair(c *fiber.Ctx) error {
 	if !ok1 || !ok2 {
 		return apperr.New(apperr.Invalid, "Choose a mentor and a mentee.")
 	}
-	data := fiber.Map{"Program": p}
+	// The list the button was in: a mentee's mentors (the default) or a
+	// mentor's mentees. The answer replaces that list and links back to it.
+	viewer, side := menteeID, db.SideMentee
+	if c.FormValue("as") == db.SideMentor {
+		viewer, side = mentorID, db.SideMentor
+	}
+	data := fiber.Map{"Program": p, "Key": viewer}
 	pair, refused, err := h.sv.Create(c.UserContext(), actor(c), p, NewPair{MentorID: mentorID, MenteeID: menteeID,
 		Status: db.PairActive, Source: SourceSuggestion})
 	if errors.Is(err, db.ErrNotFound) {
@@ -46,7 +52,7 @@ func (h handlers) createOrPair(c *fiber.Ctx) error {
 		c.Status(fiber.StatusUnprocessableEntity)
 		data["Refused"] = true
 		data["Message"] = "Not paired: " + Reasons(refused) + "."
-		data["Back"] = "/staff/programs/" + p.Slug + "/participants/" + idString(menteeID) + "/suggestions"
+		data["Back"] = "/staff/programs/" + p.Slug + "/participants/" + idString(viewer) + "/suggestions?as=" + side
 		return h.s.Render(c, "pages/pairs_suggestions", "partials/pairs_created", data)
 	}
 	row, err := h.pairRow(c, p.ID, pair.ID)

@@ -565,7 +565,7 @@ func TestSuggestions(t *testing.T) {
 		c.Header.Set("HX-Request", "true")
 		res = getOK(t, c, url("ana", ""))
 		c.Header.Del("HX-Request")
-		if strings.Contains(res.Body, "<html") || !strings.Contains(res.Body, `id="pair-suggestions"`) || res.Header.Get("Vary") == "" {
+		if strings.Contains(res.Body, "<html") || !strings.Contains(res.Body, `class="pair-suggestions"`) || res.Header.Get("Vary") == "" {
 			t.Fatalf("htmx suggestions: %s", res.Body)
 		}
 		// The "Pair" button makes the pair.
