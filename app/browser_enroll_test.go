@@ -295,14 +295,21 @@ func (m *enrollBrowser) finishRole(enr string) {
 	m.tick("distance_pref-3") // Far if possible
 	if !m.js && !m.visible(`#track_change-0`) {
 		// Without scripts a question revealed by an answer on the same
-		// step appears when the step is saved, with a message.
+		// step appears when the step is saved, with a note saying so (not
+		// as an error: the member had not seen it).
 		m.next()
 		m.do("the track question appears after saving",
-			chromedp.WaitVisible(chromedp.CSS(`.error-summary a[href="#track_change-0"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.flash-info`)),
 			chromedp.WaitVisible(chromedp.ID(`track_change-0`)),
 		)
+		if note := m.text(`.flash-info`); !strings.Contains(note, "added a question") {
+			m.t.Fatalf("note = %q", note)
+		}
+		if m.visible(`.error-summary`) || m.visible(`#track_change-0[aria-invalid="true"]`) {
+			m.t.Fatal("the newly revealed question is flagged as an error")
+		}
 		if p := m.path(); p != enr+"/steps/role" {
-			m.t.Fatalf("a step with errors posts back to itself, got %s", p)
+			m.t.Fatalf("the step stays open until the new question is answered, got %s", p)
 		}
 		if !m.checked("roles-1") || m.value("org") != "engineering" || !m.checked("distance_pref-3") {
 			m.t.Fatal("answers lost when the step was shown again with an error")

@@ -585,3 +585,52 @@ func TestStatusShowsPartner(t *testing.T) {
 		}
 	})
 }
+
+// Without JavaScript, a question revealed by an answer on the same step is
+// shown after saving with a note, not as an error; the step stays open
+// until it is answered, and a real mistake on the same save is still an
+// error.
+func TestRevealedQuestionIsNotAnError(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		w.program(t, "reveal", "mentoring", 0)
+		c := apptest.NewClient(t, w.srv)
+		c.SignInAs(demo.MemberEmail)
+		enr := start(t, c, "reveal")
+		post(t, c, enr+"/steps/about", mentoringSteps[0].form)
+		role := url.Values{"roles": {"learner"}, "org": {"engineering"}, "level": {"IC3"}, "time_at_level": {"1-2"}, "distance_pref": {"neutral"}}
+
+		res := post(t, c, enr+"/steps/role", role)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Your answers added a question to this page") ||
+			strings.Contains(res.Body, "error-summary") || strings.Contains(res.Body, `aria-invalid="true"`) ||
+			!strings.Contains(res.Body, `id="track_change-0"`) {
+			t.Fatalf("revealed question: %d %s", res.StatusCode, errorsIn(res.Body))
+		}
+		if e := enrollmentOf(t, s, enr); strings.Contains(e.CompletedSteps, "role") || e.Org != "engineering" {
+			t.Fatalf("step marked complete or answers lost: %q %q", e.CompletedSteps, e.Org)
+		}
+
+		// Saved again without answering: now it is a mistake.
+		if res := post(t, c, enr+"/steps/role", role); res.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(res.Body, "error-summary") {
+			t.Fatalf("unanswered after being shown: %d", res.StatusCode)
+		}
+
+		// A real error beside a revealed question: 422 with the error and
+		// the note.
+		bad := url.Values{"roles": {"mentor"}, "org": {"engineering"}, "level": {"IC3"}, "time_at_level": {"1-2"}, "distance_pref": {"neutral"}}
+		post(t, c, enr+"/steps/role", bad)
+		bad.Set("roles", "learner")
+		bad.Set("level", "nope")
+		if res := post(t, c, enr+"/steps/role", bad); res.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(res.Body, "Your answers added a question") || !strings.Contains(res.Body, "error-summary") {
+			t.Fatalf("error and revealed question: %d", res.StatusCode)
+		}
+
+		role.Set("track_change", "maybe")
+		if res := post(t, c, enr+"/steps/role", role); res.StatusCode != http.StatusSeeOther ||
+			res.Header.Get("Location") != enr+"/steps/availability" {
+			t.Fatalf("answered: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}

@@ -250,7 +250,17 @@ func (h *handlers) saveStep(c *fiber.Ctx) error {
 		return h.goTo(c, o, o.stepLink(steps[idx-1].Key), idx-1)
 	}
 	if len(errs) > 0 {
-		return h.renderStep(c, o, st, idx, in, answers, errs, fiber.StatusUnprocessableEntity, "")
+		// Questions the answers just revealed are news, not mistakes: the
+		// step stays open with a note, and only real errors are flagged.
+		errs, revealed := splitRevealed(errs)
+		status, notice := fiber.StatusUnprocessableEntity, ""
+		if len(revealed) > 0 {
+			notice = revealedNotice(len(revealed))
+			if len(errs) == 0 {
+				status = fiber.StatusOK
+			}
+		}
+		return h.renderStep(c, o, st, idx, in, answers, errs, status, notice)
 	}
 	if idx+1 < len(steps) {
 		return h.goTo(c, o, o.stepLink(steps[idx+1].Key), idx+1)
@@ -296,6 +306,27 @@ func (h *handlers) autosave(c *fiber.Ctx) error {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// splitRevealed separates the errors of questions the answers just
+// revealed from the others.
+func splitRevealed(errs []forms.FieldError) (other, revealed []forms.FieldError) {
+	for _, e := range errs {
+		if e.Revealed {
+			revealed = append(revealed, e)
+		} else {
+			other = append(other, e)
+		}
+	}
+	return other, revealed
+}
+
+// revealedNotice tells the member their answers added n questions.
+func revealedNotice(n int) string {
+	if n == 1 {
+		return "Your answers added a question to this page. Please answer it, then continue."
+	}
+	return "Your answers added " + strconv.Itoa(n) + " questions to this page. Please answer them, then continue."
+}
 
 // mergeErrors puts a refused upload's message in place of (or beside) the
 // parser's errors, one per field, in form order.

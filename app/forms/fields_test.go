@@ -304,6 +304,34 @@ func TestShowIf(t *testing.T) {
 			t.Fatal("why should be hidden")
 		}
 	})
+	t.Run("a missing answer is marked revealed only when these answers revealed the question", func(t *testing.T) {
+		for _, tt := range []struct {
+			name     string
+			in       vals
+			prev     Answers
+			field    string
+			revealed bool
+		}{
+			{"learner ticked just now", vals{"roles": {"learner"}}, Answers{"roles": []string{"mentor"}}, "track-0", true},
+			{"first save", vals{"roles": {"learner"}}, Answers{}, "track-0", true},
+			{"learner already saved", vals{"roles": {"learner"}}, Answers{"roles": []string{"learner"}}, "track-0", false},
+			{"a chain: track yes just now", vals{"roles": {"learner"}, "track": {"yes"}}, Answers{"roles": []string{"learner"}, "track": "no"}, "why", true},
+			{"a field without show-if", vals{}, Answers{}, "roles-0", false},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				_, errs := ParseStep(def, "one", tt.in, tt.prev, now)
+				for _, e := range errs {
+					if e.Field == tt.field {
+						if e.Revealed != tt.revealed {
+							t.Fatalf("%s: Revealed = %v, want %v", e.Field, e.Revealed, tt.revealed)
+						}
+						return
+					}
+				}
+				t.Fatalf("no error for %s: %v", tt.field, errs)
+			})
+		}
+	})
 	t.Run("hidden field is not required and its answer is dropped", func(t *testing.T) {
 		got, errs := ParseStep(def, "one", vals{"roles": {"mentor"}, "track": {"yes"}, "why": {"because"}}, Answers{}, now)
 		if len(errs) != 0 {

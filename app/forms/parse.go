@@ -11,6 +11,11 @@ import (
 type FieldError struct {
 	Field   string
 	Message string
+	// Revealed marks a required answer missing from a question these very
+	// answers revealed (its show-if did not hold before): without
+	// JavaScript the member has not seen it yet, so it is news rather
+	// than a mistake.
+	Revealed bool
 }
 
 // ParseStep reads the raw values of one step's form (as from an HTML form:
@@ -65,11 +70,12 @@ func ParseStep(def *Definition, stepKey string, in map[string][]string, prev Ans
 		if !def.Visible(f, out) {
 			continue
 		}
-		msg := msgs[f.Key]
+		msg, revealed := msgs[f.Key], false
 		switch {
 		case !hasValue(out[f.Key]):
 			if f.Required {
 				msg = requiredMessage(f)
+				revealed = f.ShowIf != nil && !def.Visible(f, prev)
 			} else {
 				msg = ""
 			}
@@ -77,7 +83,7 @@ func ParseStep(def *Definition, stepKey string, in map[string][]string, prev Ans
 			msg = crossCheck(def, f, out)
 		}
 		if msg != "" {
-			errs = append(errs, FieldError{Field: InputID(f), Message: msg})
+			errs = append(errs, FieldError{Field: InputID(f), Message: msg, Revealed: revealed})
 		}
 	}
 	return out, errs
