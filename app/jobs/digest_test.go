@@ -175,7 +175,7 @@ func runDigest(t *testing.T, r *jobs.Runner) jobs.Counts {
 	return run.Counts
 }
 
-func ptime(t time.Time) *time.Time { return &t }
+func digestTimePtr(t time.Time) *time.Time { return &t }
 
 const (
 	digestAdmin   = "admin@example.com"
@@ -216,23 +216,23 @@ func TestStaffDigestContentAndRecipients(t *testing.T) {
 		w.must(s.SetProgramRole(w.ctx, offCoord.ID, a.ID, authz.RoleCoordinator, admin.ID))
 
 		// Alpha (pairing, waiting over 5 days): 2 new, 2 waiting.
-		w.enroll(a, db.StatusSubmitted, ptime(T.Add(-time.Hour)), false)               // new
-		w.enroll(a, db.StatusSubmitted, ptime(T.Add(-23*time.Hour)), true)             // new; a mentee, not waiting yet
-		w.enroll(a, db.StatusSubmitted, ptime(T.Add(-30*time.Hour)), false)            // too old to be new
-		w.enroll(a, db.StatusDraft, nil, false)                                        // a draft: nothing
-		waiting1 := w.enroll(a, db.StatusApproved, ptime(T.Add(-6*day)), true)         // waiting
-		waiting2 := w.enroll(a, db.StatusActive, ptime(T.Add(-10*day)), true)          // waiting: their pair ended
-		paired := w.enroll(a, db.StatusActive, ptime(T.Add(-10*day)), true)            // paired
-		proposed := w.enroll(a, db.StatusApproved, ptime(T.Add(-10*day)), true)        // pair proposed
-		recent := w.enroll(a, db.StatusSubmitted, ptime(T.Add(-4*day+time.Hour)), true) // not long enough
-		w.enroll(a, db.StatusWithdrawn, ptime(T.Add(-10*day)), true)                   // withdrew
-		mentor := w.enroll(a, db.StatusActive, ptime(T.Add(-20*day)), false)
+		w.enroll(a, db.StatusSubmitted, digestTimePtr(T.Add(-time.Hour)), false)                  // new
+		w.enroll(a, db.StatusSubmitted, digestTimePtr(T.Add(-23*time.Hour)), true)                // new; a mentee, not waiting yet
+		w.enroll(a, db.StatusSubmitted, digestTimePtr(T.Add(-30*time.Hour)), false)               // too old to be new
+		w.enroll(a, db.StatusDraft, nil, false)                                                   // a draft: nothing
+		waiting1 := w.enroll(a, db.StatusApproved, digestTimePtr(T.Add(-6*day)), true)            // waiting
+		waiting2 := w.enroll(a, db.StatusActive, digestTimePtr(T.Add(-10*day)), true)             // waiting: their pair ended
+		paired := w.enroll(a, db.StatusActive, digestTimePtr(T.Add(-10*day)), true)               // paired
+		proposed := w.enroll(a, db.StatusApproved, digestTimePtr(T.Add(-10*day)), true)           // pair proposed
+		recent := w.enroll(a, db.StatusSubmitted, digestTimePtr(T.Add(-4*day+3*time.Hour)), true) // not long enough
+		w.enroll(a, db.StatusWithdrawn, digestTimePtr(T.Add(-10*day)), true)                      // withdrew
+		mentor := w.enroll(a, db.StatusActive, digestTimePtr(T.Add(-20*day)), false)
 		w.pair(a, mentor, waiting2, db.PairEnded)
 		w.pair(a, mentor, paired, db.PairActive)
 		w.pair(a, mentor, proposed, db.PairProposed)
 		// Beta (no pairing): 1 new; its unpaired mentee is not reported.
-		w.enroll(b, db.StatusSubmitted, ptime(T.Add(-2*time.Hour)), false)
-		w.enroll(b, db.StatusSubmitted, ptime(T.Add(-20*day)), true)
+		w.enroll(b, db.StatusSubmitted, digestTimePtr(T.Add(-2*time.Hour)), false)
+		w.enroll(b, db.StatusSubmitted, digestTimePtr(T.Add(-20*day)), true)
 
 		// Failures: two runs of housekeeping and one mail in the last day,
 		// older ones that no longer count.
@@ -262,9 +262,9 @@ func TestStaffDigestContentAndRecipients(t *testing.T) {
 			jobsHTML  = `<li>Job <strong>housekeeping</strong> failed 2 time(s): disk &lt;full&gt;</li>`
 		)
 		tests := []struct {
-			email, greeting    string
-			text, html         []string
-			notText, notHTML   []string
+			email, greeting  string
+			text, html       []string
+			notText, notHTML []string
 		}{
 			{digestAdmin, "Hello Ada <Admin>,", []string{alphaText, betaText, jobsText},
 				[]string{alphaHTML, alphaNew, alphaWait, betaHTML, jobsHTML, "Mail that could not be delivered: 1", `<a href="http://localhost/admin/jobs">`, "Hello Ada &lt;Admin&gt;,"},
@@ -322,7 +322,7 @@ func TestStaffDigestContentAndRecipients(t *testing.T) {
 
 		// Later the same day: even with a new enrollment, no second digest.
 		w.at(time.Hour)
-		w.enroll(a, db.StatusSubmitted, ptime(T.Add(30*time.Minute)), false)
+		w.enroll(a, db.StatusSubmitted, digestTimePtr(T.Add(30*time.Minute)), false)
 		if c := runDigest(t, r); c["digests"] != 0 {
 			t.Fatalf("second run the same day sent %d digests", c["digests"])
 		}
@@ -406,23 +406,23 @@ func (ws *webhookServer) got() []webhookRequest {
 }
 
 // statuses answers the listed codes in turn, then the last one for ever.
-func statuses(codes ...int) func(n int) int {
+func hookStatuses(codes ...int) func(n int) int {
 	return func(n int) int { return codes[min(n, len(codes))-1] }
 }
 
-// syncBuffer is a log sink several goroutines may write.
-type syncBuffer struct {
+// digestLogBuffer is a log sink several goroutines may write.
+type digestLogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *digestLogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *digestLogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
@@ -441,8 +441,8 @@ func digestRunner(t *testing.T, s *db.Store, instance, hookURL string, log io.Wr
 		t.Fatal(err)
 	}
 	r, err := jobs.NewRunner(reg, jobs.Deps{
-		Config:   apptest.Config(t, map[string]string{"DIGEST_WEBHOOK_URL": hookURL}),
-		Store:    s, Instance: instance,
+		Config: apptest.Config(t, map[string]string{"DIGEST_WEBHOOK_URL": hookURL}),
+		Store:  s, Instance: instance,
 		Log:            slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		HTTP:           &http.Client{Timeout: 5 * time.Second},
 		WebhookBackoff: []time.Duration{time.Millisecond, 2 * time.Millisecond},
@@ -460,8 +460,8 @@ func webhookWorld(t *testing.T, s *db.Store) *digestWorld {
 	a := w.program("alpha", "Alpha <b>[x](y)</b>", db.ProgramSettings{Flags: map[string]bool{features.Pairing: true}})
 	w.program("quiet", "Quiet", db.ProgramSettings{})
 	w.person(digestStaff, "Sam Staff", db.RoleStaff, "")
-	w.enroll(a, db.StatusSubmitted, ptime(digestT0.Add(-time.Hour)), false)
-	w.enroll(a, db.StatusSubmitted, ptime(digestT0.Add(-8*day)), true)
+	w.enroll(a, db.StatusSubmitted, digestTimePtr(digestT0.Add(-time.Hour)), false)
+	w.enroll(a, db.StatusSubmitted, digestTimePtr(digestT0.Add(-8*day)), true)
 	return w
 }
 
@@ -490,8 +490,8 @@ func TestDigestWebhook(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, s *db.Store) {
 				w := webhookWorld(t, s)
-				ws := newWebhookServer(t, statuses(tt.codes...))
-				var logs syncBuffer
+				ws := newWebhookServer(t, hookStatuses(tt.codes...))
+				var logs digestLogBuffer
 				r := digestRunner(t, s, "test", ws.URL+"/hooks/"+webhookToken, &logs)
 
 				run, err := r.RunNow(w.ctx, "staff-digest", jobs.TriggerCLI)
@@ -538,8 +538,10 @@ func TestDigestWebhook(t *testing.T) {
 				// A second run the same day: posted already, or, after a
 				// failure, the claim was released and it posts now that
 				// the server has recovered.
-				ws.setStatus(statuses(200))
-				w.at(time.Hour)
+				// (Well inside the claim's hour: recovery must not wait for
+				// an abandoned claim to expire.)
+				ws.setStatus(hookStatuses(200))
+				w.at(10 * time.Minute)
 				run, err = r.RunNow(w.ctx, "staff-digest", jobs.TriggerCLI)
 				w.must(err)
 				if run.Outcome != db.JobOK || run.Counts["digests"] != 0 {
@@ -561,8 +563,10 @@ func TestDigestWebhook(t *testing.T) {
 						t.Fatalf("post after recovery:\n%s", last)
 					}
 				}
-				// And a third run: nothing more.
-				w.at(2 * time.Hour)
+				// And a third run, later that day (past the claim's hour: a
+				// post's claim, once finished, holds for the whole day):
+				// nothing more.
+				w.at(5 * time.Hour)
 				before := len(ws.got())
 				if c := runDigest(t, r); c["webhook_posts"] != 0 || len(ws.got()) != before {
 					t.Fatalf("third run posted: %v", c)
@@ -584,7 +588,7 @@ func TestDigestWebhookUnreachable(t *testing.T) {
 		w.must(err)
 		addr := ln.Addr().String()
 		w.must(ln.Close())
-		var logs syncBuffer
+		var logs digestLogBuffer
 		r := digestRunner(t, s, "test", "http://"+addr+"/hooks/"+webhookToken+"?token="+webhookToken, &logs)
 		run, err := r.RunNow(w.ctx, "staff-digest", jobs.TriggerCLI)
 		w.must(err)
@@ -608,7 +612,7 @@ func TestDigestWebhookNothingToSay(t *testing.T) {
 		w := newDigestWorld(t, s)
 		w.program("quiet", "Quiet", db.ProgramSettings{})
 		w.person(digestStaff, "Sam Staff", db.RoleStaff, "")
-		ws := newWebhookServer(t, statuses(200))
+		ws := newWebhookServer(t, hookStatuses(200))
 		r := digestRunner(t, s, "test", ws.URL+"/hooks/"+webhookToken, io.Discard)
 		if c := runDigest(t, r); c["digests"] != 0 || c["webhook_posts"] != 0 || len(ws.got()) != 0 {
 			t.Fatalf("empty digest: counts %v, %d posts", c, len(ws.got()))
@@ -642,8 +646,8 @@ func TestStaffDigestExactlyOnceAcrossInstances(t *testing.T) {
 			}
 			w.person(digestAdmin, "Ada Admin", db.RoleAdmin, "")
 			want[digestAdmin] = 1
-			ws := newWebhookServer(t, statuses(200))
-			var logs syncBuffer
+			ws := newWebhookServer(t, hookStatuses(200))
+			var logs digestLogBuffer
 			var runners []*jobs.Runner
 			for i, s := range stores {
 				s.Now = func() time.Time { return digestT0.Add(time.Duration(i) * time.Minute) }
@@ -683,7 +687,6 @@ func TestStaffDigestExactlyOnceAcrossInstances(t *testing.T) {
 			if n := len(ws.got()); n != 1 {
 				t.Fatalf("the webhook got %d posts, want 1", n)
 			}
-			var locks int
 			locks, err := stores[1].DB().NewSelect().Table("job_locks").Where("job = ?", "staff-digest:webhook").Count(ctx)
 			if err != nil || locks != 1 {
 				t.Fatalf("%d webhook claims (%v), want 1", locks, err)
