@@ -39,22 +39,24 @@ type TermEnrollment struct {
 	ExpiresAt    time.Time `bun:"expires_at"`
 	// Unsubscribed is set when the person wants no non-essential mail.
 	Unsubscribed bool `bun:"unsubscribed"`
+	// Disabled is set when the person's account is disabled: their
+	// enrollment still ends, but nobody is mailed.
+	Disabled bool `bun:"disabled"`
 }
 
 // EnrollmentsEndingBy lists programID's running enrollments (TermStatuses,
-// or a draft renewal) of active accounts whose term ends at or before t,
-// in id order.
+// or a draft renewal) whose term ends at or before t, in id order.
 func (s *Store) EnrollmentsEndingBy(ctx context.Context, programID int64, t time.Time) ([]*TermEnrollment, error) {
 	var out []*TermEnrollment
 	err := s.r.NewSelect().TableExpr("enrollments AS e").
 		ColumnExpr("e.id AS enrollment_id, e.person_id, p.email, e.status, e.expires_at").
 		ColumnExpr("COALESCE(NULLIF(e.full_name, ''), p.name, '') AS name").
 		ColumnExpr("(mp.unsubscribed_at IS NOT NULL) AS unsubscribed").
+		ColumnExpr("(p.status <> ?) AS disabled", PersonActive).
 		Join("JOIN people AS p ON p.id = e.person_id").
 		Join("LEFT JOIN mail_preferences AS mp ON mp.person_id = e.person_id").
 		Where("e.program_id = ? AND e.expires_at IS NOT NULL AND e.expires_at <= ?", programID, t.UTC()).
 		Where("(e.status IN (?) OR (e.status = ? AND e.submitted_at IS NOT NULL))", bun.List(TermStatuses), StatusDraft).
-		Where("p.status = ?", PersonActive).
 		OrderExpr("e.id").Scan(ctx, &out)
 	return out, translate(err)
 }

@@ -81,7 +81,7 @@ func endEnrollments(ctx context.Context, env Env, prog *db.Program, days []int, 
 			continue
 		}
 		d, ok := dueNotice(days, e.ExpiresAt, now)
-		if !ok || e.Unsubscribed {
+		if !ok || e.Unsubscribed || e.Disabled {
 			continue
 		}
 		kind, subject, counter := db.NotifyEndNotice, "Your time in "+prog.Name+" ends on "+dateText(e.ExpiresAt), "notices"
@@ -159,6 +159,9 @@ func endEnrollment(ctx context.Context, env Env, prog *db.Program, e *db.TermEnr
 				return err
 			}
 			ended++
+		}
+		if e.Disabled {
+			return nil
 		}
 		sent, err = sendIn(ctx, env, tx, n, m)
 		return err

@@ -167,6 +167,8 @@ func TestEndOfTermEnrollments(t *testing.T) {
 		quiet, quietE := w.member("quiet@example.com", "Quiet", db.StatusActive, w.timeAt(20*day), false, true)
 		_, gone := w.member("gone@example.com", "Gone", db.StatusWithdrawn, w.timeAt(20*day), false, true)
 		_, never := w.member("never@example.com", "Never", db.StatusActive, nil, false, true)
+		left, leftE := w.member("left@example.com", "Left", db.StatusActive, w.timeAt(20*day), false, true)
+		w.must(s.SetPersonStatus(w.ctx, left.ID, db.PersonDisabled))
 		w.must(s.Unsubscribe(w.ctx, quiet.ID))
 		pair := w.activePair(near, partner)
 
@@ -189,13 +191,13 @@ func TestEndOfTermEnrollments(t *testing.T) {
 		}
 		w.at(20*day + 8*time.Hour)
 		c := w.runCounts("end-of-term")
-		if c["ended"] != 2 || c["farewells"] != 2 || c["pairs_ended"] != 1 {
-			t.Fatalf("the day after: %v, want near and quiet ended with farewells, one pair ended", c)
+		if c["ended"] != 3 || c["farewells"] != 2 || c["pairs_ended"] != 1 {
+			t.Fatalf("the day after: %v, want near, quiet and a disabled account ended, farewells to the first two, one pair ended", c)
 		}
 		if c := w.runCounts("end-of-term"); c["ended"] != 0 || c["farewells"] != 0 || c["notices"] != 0 {
 			t.Fatalf("again: %v", c)
 		}
-		for e, want := range map[*db.Enrollment]string{near: db.StatusEnded, quietE: db.StatusEnded, far: db.StatusApproved,
+		for e, want := range map[*db.Enrollment]string{near: db.StatusEnded, quietE: db.StatusEnded, leftE: db.StatusEnded, far: db.StatusApproved,
 			partner: db.StatusActive, gone: db.StatusWithdrawn, never: db.StatusActive} {
 			if got := w.status(e); got != want {
 				t.Fatalf("enrollment %d (%s): %s, want %s", e.ID, e.FullName, got, want)
@@ -208,7 +210,7 @@ func TestEndOfTermEnrollments(t *testing.T) {
 		}
 		evs, err := s.ListAudit(w.ctx, db.AuditQuery{Action: jobs.ActionEnrollmentEnd, Limit: 10})
 		w.must(err)
-		if len(evs) != 2 || evs[0].ActorID != nil {
+		if len(evs) != 3 || evs[0].ActorID != nil {
 			t.Fatalf("audit: %d events", len(evs))
 		}
 		w.wantKinds("after the end", map[string]string{
