@@ -46,9 +46,6 @@ func StaffDigest() Job {
 	}
 }
 
-// digestWindow is what "new" means in the digest: the day since the last.
-const digestWindow = 24 * time.Hour
-
 // programLine is one program in the digest.
 type programLine struct {
 	Name, Link, NewLink, WaitingLink string
@@ -75,13 +72,17 @@ func (d digestData) empty() bool {
 
 func staffDigest(ctx context.Context, env Env) (Counts, error) {
 	now := env.Now()
-	day := now.Format("2006-01-02")
+	// A day is a calendar day in JOBS_TIME_ZONE: across a daylight-saving
+	// change it is 23 or 25 hours, so consecutive digests neither skip nor
+	// repeat an hour. The date names the digest (one a day).
+	local := now.In(env.Location)
+	day := local.Format("2006-01-02")
+	since := local.AddDate(0, 0, -1).UTC()
 	counts := Counts{"digests": 0, "programs": 0}
 	programs, err := env.Store.ListPrograms(ctx)
 	if err != nil {
 		return counts, err
 	}
-	since := now.Add(-digestWindow)
 	lines := make(map[int64]programLine, len(programs))
 	for _, prog := range programs {
 		wait := prog.Settings.DigestWaiting()

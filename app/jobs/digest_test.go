@@ -694,3 +694,28 @@ func TestStaffDigestExactlyOnceAcrossInstances(t *testing.T) {
 		})
 	}
 }
+
+// "The last day" is a calendar day in JOBS_TIME_ZONE: the digest on the
+// morning daylight saving ends in Berlin (a 25-hour day) counts an
+// enrollment sent in 24½ hours earlier, just after the previous digest.
+func TestStaffDigestDayAcrossDaylightSaving(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newDigestWorld(t, s)
+		digest := time.Date(2026, 10, 25, 6, 0, 0, 0, time.UTC) // 07:00 CET, the day CEST ends
+		w.s.Now = func() time.Time { return digest }
+		prog := w.program("alpha", "Alpha", db.ProgramSettings{})
+		w.person(digestStaff, "Sam Staff", db.RoleStaff, "")
+		w.enroll(prog, db.StatusSubmitted, digestTimePtr(time.Date(2026, 10, 24, 5, 30, 0, 0, time.UTC)), false) // 07:30 CEST
+		reg, err := jobs.NewRegistry(jobs.StaffDigest())
+		w.must(err)
+		r, err := jobs.NewRunner(reg, jobs.Deps{Config: apptest.Config(t, map[string]string{"JOBS_TIME_ZONE": "Europe/Berlin"}),
+			Store: s, Instance: "test", Log: apptest.Logger()})
+		w.must(err)
+		if c := runDigest(t, r); c["digests"] != 1 {
+			t.Fatalf("digest counts %v: the enrollment after the previous digest was missed", c)
+		}
+		if m := w.digests()[digestStaff][0]; !strings.Contains(m.TextBody, "New enrollments: 1") || !strings.Contains(m.Subject, "2026-10-25") {
+			t.Fatalf("digest %q:\n%s", m.Subject, m.TextBody)
+		}
+	})
+}

@@ -88,6 +88,8 @@ type Env struct {
 	RunID   int64
 	// Instance is the runner's name, for claims a job makes of its own.
 	Instance string
+	// Location is JOBS_TIME_ZONE, where "a day" is a calendar day.
+	Location *time.Location
 	// HTTP and WebhookBackoff serve jobs that post to webhooks.
 	HTTP           *http.Client
 	WebhookBackoff []time.Duration

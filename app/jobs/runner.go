@@ -207,7 +207,7 @@ func (r *Runner) RunSlot(ctx context.Context, name, slot string, trigger Trigger
 	start := time.Now()
 	counts, jerr := r.call(ctx, job, Env{
 		Store: store, Outbox: r.d.Outbox, Config: r.d.Config, Log: r.d.Log.With("job", name, "slot", slot),
-		Job: name, Slot: slot, Trigger: trigger, RunID: run.ID, Instance: r.instance,
+		Job: name, Slot: slot, Trigger: trigger, RunID: run.ID, Instance: r.instance, Location: r.loc,
 		HTTP: r.d.HTTP, WebhookBackoff: r.d.WebhookBackoff,
 	})
 	run.Counts = map[string]int(counts)
