@@ -63,7 +63,9 @@ const (
 )
 
 // Checkins is CheckinWeeks with its default, ascending.
-func (ps ProgramSettings) Checkins() []int { return positiveSorted(ps.CheckinWeeks, DefaultCheckinWeeks) }
+func (ps ProgramSettings) Checkins() []int {
+	return positiveSorted(ps.CheckinWeeks, DefaultCheckinWeeks)
+}
 
 // EndNotices is EndNoticeDays with its default, ascending.
 func (ps ProgramSettings) EndNotices() []int {
