@@ -18,6 +18,7 @@ import (
 	"cohort/app/apperr"
 	"cohort/app/authz"
 	"cohort/app/pairs"
+	"cohort/app/staff"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -34,11 +35,19 @@ func OpenAPI() []byte { return openAPI }
 type handlers struct {
 	s  *web.Server
 	sv *pairs.Service
+	// results is the staff table's reader and cache: the participant list
+	// answers from it.
+	results *staff.Results
 }
 
-// Register adds the API routes and the token pages.
+// Register adds the API routes and the token pages. The staff routes must
+// be registered first: the participant list reads through their cache.
 func Register(s *web.Server, sv *pairs.Service) {
-	h := handlers{s: s, sv: sv}
+	results := staff.ResultsOf(s)
+	if results == nil {
+		panic("api: register the staff routes (staff.Register) before the API")
+	}
+	h := handlers{s: s, sv: sv, results: results}
 	r := s.Router()
 	r.Get("/api/openapi.json", h.openapi)
 	auth := h.authenticate

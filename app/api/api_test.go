@@ -408,18 +408,29 @@ func TestParticipantFiltersAndPages(t *testing.T) {
 			}
 			return strings.Join(out, ",")
 		}
+		// The staff table's filters and order: by name, drafts included
+		// unless a status is asked for, organizations as stored, words
+		// matched as prefixes.
 		tests := []struct {
 			query, want string
 		}{
-			{"", "Sam,Dee,Ana,Bo"},
+			{"", "Ana,Bo,Cy,Dee,Sam"},
 			{"?status=draft", "Cy"},
 			{"?status=submitted", "Dee"},
-			{"?role=mentor", "Sam,Dee"},
-			{"?role=mentee", "Ana,Bo"},
-			{"?org=product", "Bo"},
-			{"?interest=career+growth", "Dee,Bo"},
-			{"?q=SAM", "Sam"},
-			{"?q=" + url.QueryEscape("example.org") + "&role=mentee&org=engineering", "Ana"},
+			{"?status=approved&status=submitted", "Ana,Bo,Dee,Sam"},
+			{"?role=mentor", "Dee,Sam"},
+			{"?role=mentee", "Ana,Bo,Cy"},
+			{"?role=learner", "Ana,Bo,Cy"},
+			{"?org=Product", "Bo"},
+			{"?org=engineering&org=design", "Ana,Dee,Sam"},
+			{"?interest=Leadership", "Ana,Sam"},
+			{"?q=SA", "Sam"},
+			{"?q=" + url.QueryEscape("exam") + "&role=mentee&org=engineering", "Ana"},
+			{"?sort=name&dir=desc", "Sam,Dee,Cy,Bo,Ana"},
+			{"?sort=org", "Bo,Cy,Dee,Sam,Ana"},
+			{"?avail=4&avail=11&status=approved", "Ana,Bo,Sam"},
+			{"?avail=12", ""},
+			{"?tz_min=0&tz_max=0&paired=no&role=mentor", "Dee,Sam"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.query, func(t *testing.T) {
@@ -446,16 +457,17 @@ func TestParticipantFiltersAndPages(t *testing.T) {
 				next = base + "?limit=2&cursor=" + url.QueryEscape(c)
 			}
 		}
-		if strings.Join(got, "|") != "Sam,Dee|Ana,Bo" {
+		if strings.Join(got, "|") != "Ana,Bo|Cy,Dee|Sam" {
 			t.Fatalf("pages = %v", got)
 		}
 		one := f.call(t, "GET", base+"?q=ana", f.as("reviewer"), nil).body["participants"].([]any)[0].(map[string]any)
 		if fmt.Sprint(one["roles"]) != "[mentee]" || len(one["available_hours_utc"].([]any)) != 8 ||
-			fmt.Sprint(one["interests"].(map[string]any)["mentee"]) != "[leadership]" || one["manager_email"] != "sam@example.org" {
+			fmt.Sprint(one["interests"].(map[string]any)["mentee"]) != "[leadership]" || one["manager_email"] != "sam@example.org" ||
+			one["paired"] != false {
 			t.Errorf("participant JSON: %v", one)
 		}
 		for _, q := range []string{"?role=boss", "?status=gone", "?limit=0", "?limit=201", "?cursor=%%%", "?cursor=bm9wZQ"} {
-			if r := f.call(t, "GET", base+q, f.as("reviewer"), nil); r.status != 422 || errorShape(t, r) != "invalid" {
+			if r := f.call(t, "GET", base+q, f.as("reviewer"), nil); r.status != 400 || errorShape(t, r) != "invalid" {
 				t.Errorf("%s = %d %s", q, r.status, r.raw)
 			}
 		}

@@ -57,7 +57,10 @@ type participantJSON struct {
 	Interests         interestsJSON `json:"interests"`
 	SubmittedAt       *time.Time    `json:"submitted_at"`
 	UpdatedAt         time.Time     `json:"updated_at"`
-	Pairs             []pairJSON    `json:"pairs,omitempty"`
+	// Paired: in a pair that has not ended (proposed or active), either
+	// side. Always in lists; on one participant where pairing is on.
+	Paired *bool      `json:"paired,omitempty"`
+	Pairs  []pairJSON `json:"pairs,omitempty"`
 }
 
 type personRef struct {
@@ -195,57 +198,6 @@ func (h handlers) programs(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"programs": out})
 }
 
-// participantStatuses are the statuses ?status= accepts. Without it, every
-// enrollment but drafts is listed: a draft is not yet sent in.
-var participantStatuses = []string{db.StatusSubmitted, db.StatusApproved, db.StatusWaitlisted, db.StatusDeclined,
-	db.StatusActive, db.StatusEnded, db.StatusWithdrawn, db.StatusDraft}
-
-// participants lists a program's enrollments, filtered, one page at a time.
-func (h handlers) participants(c *fiber.Ctx) error {
-	p, err := h.program(c, authz.ParticipantsView, false)
-	if err != nil {
-		return err
-	}
-	afterID, limit, err := page(c)
-	if err != nil {
-		return err
-	}
-	q := db.PairableQuery{ProgramID: p.ID, AfterID: afterID, Limit: limit + 1, WithInterests: true,
-		Org: strings.TrimSpace(c.Query("org")), Interest: strings.TrimSpace(c.Query("interest")), Q: strings.TrimSpace(c.Query("q"))}
-	switch role := c.Query("role"); role {
-	case "":
-	case db.SideMentor, db.SideMentee:
-		q.Role = role
-	default:
-		return apperr.New(apperr.Invalid, "role must be mentor or mentee.")
-	}
-	if status := c.Query("status"); status != "" {
-		if !slices.Contains(participantStatuses, status) {
-			return apperr.New(apperr.Invalid, "status must be one of "+strings.Join(participantStatuses, ", ")+".")
-		}
-		q.Statuses = []string{status}
-	} else {
-		q.Statuses = participantStatuses[:len(participantStatuses)-1]
-	}
-	if len(q.Q) > 200 || len(q.Org) > 200 || len(q.Interest) > 200 {
-		return apperr.New(apperr.Invalid, "Filters are at most 200 characters.")
-	}
-	ps, err := h.s.Store().Pairables(c.UserContext(), q)
-	if err != nil {
-		return err
-	}
-	var next any
-	if len(ps) > limit {
-		ps = ps[:limit]
-		next = cursorAfter(ps[len(ps)-1].ID)
-	}
-	out := make([]participantJSON, len(ps))
-	for i, e := range ps {
-		out[i] = participantOut(p.Slug, e)
-	}
-	return c.JSON(fiber.Map{"participants": out, "next_cursor": next})
-}
-
 // enrollment loads participant :id and its program, checking perm there.
 func (h handlers) enrollment(c *fiber.Ctx, perm authz.Permission, needPairing bool) (*db.Program, *db.Pairable, error) {
 	id, ok := pairs.PathID(c, "id")
@@ -281,9 +233,12 @@ func (h handlers) participant(c *fiber.Ctx) error {
 			return err
 		}
 		out.Pairs = []pairJSON{}
+		paired := false
 		for _, v := range views {
 			out.Pairs = append(out.Pairs, pairOut(p.Slug, v))
+			paired = paired || v.Status != db.PairEnded
 		}
+		out.Paired = &paired
 	}
 	return c.JSON(fiber.Map{"participant": out})
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // resultCache keeps recent participant-table answers (pages, facet counts,
-// facet values), keyed by program, data version and the canonical query.
+// facet values, rendered partials and API pages), keyed by program, data
+// version and the canonical query.
 // The data version (db.ParticipantsStamp: the version triggers bump in the
 // same transaction as any change to enrollments, with the program's pair
 // counts, which every pair write moves) changes with anything the table shows, so an entry can never be

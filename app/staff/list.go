@@ -2,7 +2,6 @@ package staff
 
 import (
 	"bytes"
-	"context"
 	"encoding/hex"
 	"net/url"
 	"strconv"
@@ -12,15 +11,7 @@ import (
 	"cohort/app/authz"
 	"cohort/app/participants"
 	"cohort/app/web"
-	"cohort/db"
 )
-
-// page is one cached page of the table: up to pageSize rows, and whether
-// more follow.
-type page struct {
-	rows []db.ParticipantRow
-	more bool
-}
 
 // list is the participant table: the whole page, or for htmx the results
 // region alone (with the facet counts and sort inputs swapped out of band).
@@ -61,9 +52,8 @@ func (h *handlers) list(c *fiber.Ctx) error {
 // and the partial holds nothing personal (htmx sends the CSRF token as a
 // header, so the bulk form needs no hidden token there).
 func (h *handlers) cachedResults(c *fiber.Ctx, sc *scope, q participants.Query) error {
-	key := "html|" + strconv.FormatInt(sc.p.ID, 10) + "|" + sc.version + "|" +
-		strconv.FormatBool(sc.canEdit) + strconv.FormatBool(sc.canExport) + "|" + q.Encode()
-	v, err := h.cache.get(key, func() (any, error) {
+	variant := "html|" + strconv.FormatBool(sc.canEdit) + strconv.FormatBool(sc.canExport)
+	body, err := h.results.Memo(sc.snapshot(), variant, q, func() ([]byte, error) {
 		data, err := h.tableData(c, sc, q, web.NewForm(nil))
 		if err != nil {
 			return nil, err
@@ -79,7 +69,7 @@ func (h *handlers) cachedResults(c *fiber.Ctx, sc *scope, q participants.Query) 
 	}
 	c.Vary("HX-Request")
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(v.([]byte))
+	return c.Send(body)
 }
 
 // queryValues is the request's query string as url.Values (repeated keys
@@ -95,23 +85,16 @@ func queryValues(c *fiber.Ctx) url.Values {
 
 // tableData is everything the page and the results partial show for q.
 func (h *handlers) tableData(c *fiber.Ctx, sc *scope, q participants.Query, form *web.Form) (fiber.Map, error) {
-	ctx := c.UserContext()
-	// Facets first: their total says how many rows match, which picks the
-	// page query's plan (see db.ParticipantPage.FewMatches).
-	facets, err := h.facets(ctx, sc, q)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := h.page(ctx, sc, q, facets.Total)
+	facets, pg, err := h.results.Read(c.UserContext(), sc.snapshot(), q, pageSize)
 	if err != nil {
 		return nil, err
 	}
 	lv := newLabeler(sc.def)
 	base := sc.base()
 	now := h.s.Store().Now()
-	rows := make([]rowView, len(pg.rows))
-	for i := range pg.rows {
-		rows[i] = newRowView(&pg.rows[i], lv, sc, q, now)
+	rows := make([]rowView, len(pg.Rows))
+	for i := range pg.Rows {
+		rows[i] = newRowView(&pg.Rows[i], lv, sc, q, now)
 	}
 	data := fiber.Map{
 		"Title": "Participants · " + sc.p.Name, "Nav": "staff",
@@ -130,9 +113,8 @@ func (h *handlers) tableData(c *fiber.Ctx, sc *scope, q participants.Query, form
 		"PageStart": q.After != nil,
 		"FirstPage": base + qs(q.FirstPage()),
 	}
-	if pg.more {
-		last := pg.rows[len(pg.rows)-1]
-		data["NextPage"] = base + qs(q.WithAfter(cursorFor(q, &last)))
+	if pg.Next != nil {
+		data["NextPage"] = base + qs(q.WithAfter(*pg.Next))
 	}
 	return data, nil
 }
@@ -158,125 +140,6 @@ func columnCount(canEdit bool) int {
 		return 10
 	}
 	return 9
-}
-
-// fewMatches is the match count below which the page query reads every
-// match and sorts rather than walking the sort order: in a program of
-// 100,000, a walk to fill a page of 50 reads about 5,000,000/total rows.
-const fewMatches = 1000
-
-// page reads (or finds in the cache) the page q asks for; total is how
-// many rows match q.
-func (h *handlers) page(ctx context.Context, sc *scope, q participants.Query, total int) (*page, error) {
-	if total == 0 {
-		return &page{}, nil
-	}
-	// The viewer's zone changes how the page is shown, not its rows.
-	keyQ := q
-	keyQ.TZ = ""
-	key := "page|" + strconv.FormatInt(sc.p.ID, 10) + "|" + sc.version + "|" + keyQ.Encode()
-	v, err := h.cache.get(key, func() (any, error) {
-		pg := db.ParticipantPage{Filter: dbFilter(sc.p.ID, q), Sort: q.Sort, Desc: q.Desc, Limit: pageSize + 1,
-			FewMatches: total < fewMatches}
-		if q.After != nil {
-			pg.After = dbKey(q.After)
-		}
-		rows, err := h.s.Store().ListParticipants(ctx, pg)
-		if err != nil {
-			return nil, err
-		}
-		out := &page{rows: rows}
-		if len(rows) > pageSize {
-			out.rows, out.more = rows[:pageSize], true
-		}
-		return out, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.(*page), nil
-}
-
-// facets counts (or finds in the cache) the facets for q's filters. The
-// expensive part, grouping the matching rows, depends only on the filters
-// that are not facets, so it is cached under those: ticking statuses,
-// roles, organizations or levels re-tallies cached groups instead of
-// scanning again.
-func (h *handlers) facets(ctx context.Context, sc *scope, q participants.Query) (participants.Facets, error) {
-	prefix := strconv.FormatInt(sc.p.ID, 10) + "|" + sc.version + "|"
-	v, err := h.cache.get("facets|"+prefix+q.FilterKey(), func() (any, error) {
-		u, err := h.cache.get("values|"+prefix, func() (any, error) {
-			orgs, levels, err := h.s.Store().ParticipantValues(ctx, sc.p.ID, maxFacetValues)
-			if err != nil {
-				return nil, err
-			}
-			return universe(sc.def, orgs, levels), nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		common := q
-		common.Role, common.Statuses, common.Orgs, common.Levels = "", nil, nil, nil
-		gs, err := h.cache.get("groups|"+prefix+common.FilterKey(), func() (any, error) {
-			groups, err := h.s.Store().ParticipantGroups(ctx, dbFilter(sc.p.ID, common))
-			if err != nil {
-				return nil, err
-			}
-			gs := make([]participants.Group, len(groups))
-			for i, g := range groups {
-				gs[i] = participants.Group{Status: g.Status, IsMentor: g.IsMentor, IsMentee: g.IsMentee, Org: g.Org, Level: g.Level, N: g.N}
-			}
-			return gs, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		return participants.Tally(q, gs.([]participants.Group), u.(participants.Universe)), nil
-	})
-	if err != nil {
-		return participants.Facets{}, err
-	}
-	return v.(participants.Facets), nil
-}
-
-// maxFacetValues bounds the organization and level lists (free-text
-// answers could otherwise make them endless).
-const maxFacetValues = 200
-
-// dbFilter translates the table's query into the store's filter.
-func dbFilter(programID int64, q participants.Query) db.ParticipantFilter {
-	return db.ParticipantFilter{
-		ProgramID: programID, Role: q.Role, Statuses: q.Statuses,
-		TZMinMinutes: q.TZMinMinutes(), TZMaxMinutes: q.TZMaxMinutes(), AvailBits: q.AvailBits(),
-		Orgs: q.Orgs, Levels: q.Levels, Interests: q.Interests,
-		TrackChanges: q.TrackChange, DistancePrefs: q.DistancePref,
-		Words:  participants.Words(q.Q),
-		Paired: pairedFilter(q.Paired),
-	}
-}
-
-// pairedFilter is the store's form of the paired filter.
-func pairedFilter(v string) *bool {
-	switch v {
-	case participants.PairedYes:
-		t := true
-		return &t
-	case participants.PairedNo:
-		f := false
-		return &f
-	}
-	return nil
-}
-
-// dbKey and cursorFor convert between the URL's cursor and the store's
-// keyset position.
-func dbKey(c *participants.Cursor) *db.ParticipantKey {
-	return &db.ParticipantKey{Str: c.Str, Int: c.Int, Time: c.Time, ID: c.ID}
-}
-
-func cursorFor(q participants.Query, r *db.ParticipantRow) participants.Cursor {
-	k := r.Key(q.Sort)
-	return participants.Cursor{Sort: q.Sort, Desc: q.Desc, ID: k.ID, Str: k.Str, Int: k.Int, Time: k.Time}
 }
 
 // headerView is one sortable column heading.

@@ -8,7 +8,9 @@
 // participants gets 404 for all of its pages, as if it did not exist;
 // someone who may view but not edit or export gets 403 for those actions.
 // The filter logic itself is pure and lives in app/participants; the SQL in
-// db/participants.go.
+// db/participants.go. Reading pages and facet counts through the
+// version-keyed cache is Results, which the JSON API (app/api) lists
+// participants through as well.
 package staff
 
 import (
@@ -40,20 +42,21 @@ const SubjectEnrollment = "enrollment"
 const pageSize = 50
 
 // cacheEntries bounds the result cache. The largest entries are rendered
-// results partials (about 50 KB for 50 rows), so the cache stays under
-// about 15 MB; entries of superseded data versions age out first.
+// results partials and API pages (about 50 KB for 50 rows), so the cache
+// stays under about 15 MB; entries of superseded data versions age out
+// first.
 const cacheEntries = 256
 
 type handlers struct {
-	s        *web.Server
-	forms    *forms.Registry
-	cache    *resultCache
-	programs programCache
+	s       *web.Server
+	results *Results
 }
 
-// Register adds the staff routes.
+// Register adds the staff routes. The table's Results are shared with
+// other packages on the same server (see ResultsOf).
 func Register(s *web.Server, reg *forms.Registry) {
-	h := &handlers{s: s, forms: reg, cache: newResultCache(cacheEntries)}
+	h := &handlers{s: s, results: NewResults(s.Store(), reg)}
+	share(s, h.results)
 	r := s.Router()
 	r.Get("/staff", h.programList)
 	r.Get("/staff/programs/:slug/participants", h.list)
@@ -85,7 +88,7 @@ func (h *handlers) load(c *fiber.Ctx, need authz.Permission) (*scope, error) {
 	if web.CurrentPerson(c) == nil {
 		return nil, apperr.New(apperr.Unauthorized, "")
 	}
-	p, err := h.programs.get(c.UserContext(), h.s.Store(), c.Params("slug"))
+	p, err := h.results.Program(c.UserContext(), c.Params("slug"))
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, apperr.New(apperr.NotFound, "")
 	}
@@ -112,15 +115,17 @@ func (h *handlers) load(c *fiber.Ctx, need authz.Permission) (*scope, error) {
 		return nil, apperr.New(apperr.Forbidden, "")
 	}
 	// Read after the permission checks, so a refused request costs no more.
-	if sc.version, err = h.s.Store().ParticipantsStamp(c.UserContext(), p.ID); err != nil {
+	snap, err := h.results.Snapshot(c.UserContext(), p)
+	if err != nil {
 		return nil, err
 	}
-	def, ok := h.forms.Get(p.FormKey)
-	if !ok {
-		return nil, apperr.Wrap(errors.New("program "+p.Slug+" uses unknown form "+p.FormKey), apperr.Internal, "")
-	}
-	sc.def = def
+	sc.def, sc.version = snap.Def, snap.Version
 	return sc, nil
+}
+
+// snapshot is the program and data version the scope was read at.
+func (sc *scope) snapshot() Snapshot {
+	return Snapshot{Program: sc.p, Def: sc.def, Version: sc.version}
 }
 
 // enrollmentID parses :id; anything but a positive number is a page that
