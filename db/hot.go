@@ -4,27 +4,55 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 
 	"github.com/uptrace/bun"
 )
 
-// hotStmts are the two reads every signed-in request makes (its session and
-// its person), prepared once per pool connection instead of being built by
-// bun and parsed by the database each time: on SQLite that parse is a third
-// of a small query's cost.
+// hotStmts are the reads nearly every signed-in request makes (its
+// session, its person, their roles and overrides) and the participant
+// table's data version, prepared once per pool instead of being built by
+// bun and parsed (and, on Postgres, planned) by the database each time: on
+// SQLite that parse is a third of a small query's cost, and on Postgres
+// planning the version read cost more than running it.
 type hotStmts struct {
-	mu         sync.Mutex
-	sessionGet *sql.Stmt
-	personByID *sql.Stmt
+	mu    sync.Mutex
+	ready bool
+	stmts [hotCount]*sql.Stmt
 }
 
+// The prepared reads.
 const (
-	hotSessionSQLite = "SELECT data, expires_at FROM sessions WHERE id = ?"
-	hotSessionPG     = "SELECT data, expires_at FROM sessions WHERE id = $1"
-	hotPersonSQLite  = "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = ?"
-	hotPersonPG      = "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = $1"
+	hotSession = iota
+	hotPerson
+	hotStamp
+	hotGrants
+	hotCount
 )
+
+// hotSQL is each read with Postgres placeholders; SQLite takes the same
+// numbered parameters as ?1, ?2.
+var hotSQL = [hotCount]string{
+	hotSession: "SELECT data, expires_at FROM sessions WHERE id = $1",
+	hotPerson:  "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = $1",
+	hotStamp: "SELECT (SELECT COALESCE(SUM(n), 0) FROM staff_versions WHERE program_id = $1), " +
+		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1), " +
+		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = $2), " +
+		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = $3)",
+	// A person's program roles (kind 'r') and permission overrides ('o').
+	hotGrants: "SELECT 'r', 0, program_id, role, '' FROM program_roles WHERE person_id = $1 " +
+		"UNION ALL SELECT 'o', id, program_id, permission, effect FROM permission_overrides WHERE person_id = $1 " +
+		"ORDER BY 1, 3, 4",
+}
+
+// hotQuery is read i in the store's dialect.
+func (s *Store) hotQuery(i int) string {
+	if s.dialect != "pg" {
+		return strings.ReplaceAll(hotSQL[i], "$", "?")
+	}
+	return hotSQL[i]
+}
 
 // hot returns the prepared statements, or nil inside a transaction (whose
 // reads must see its own writes) or when they cannot be prepared yet (a
@@ -36,41 +64,41 @@ func (s *Store) hot(ctx context.Context) *hotStmts {
 	h := s.hotStmts
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.sessionGet != nil {
+	if h.ready {
 		return h
 	}
-	sessionSQL, personSQL := hotSessionSQLite, hotPersonSQLite
-	if s.dialect == "pg" {
-		sessionSQL, personSQL = hotSessionPG, hotPersonPG
+	for i := range hotSQL {
+		st, err := s.reader.DB.PrepareContext(ctx, s.hotQuery(i))
+		if err != nil {
+			h.closeLocked()
+			return nil
+		}
+		h.stmts[i] = st
 	}
-	sg, err := s.reader.DB.PrepareContext(ctx, sessionSQL)
-	if err != nil {
-		return nil
-	}
-	pb, err := s.reader.DB.PrepareContext(ctx, personSQL)
-	if err != nil {
-		_ = sg.Close()
-		return nil
-	}
-	h.sessionGet, h.personByID = sg, pb
+	h.ready = true
 	return h
 }
 
 func (h *hotStmts) close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, st := range []*sql.Stmt{h.sessionGet, h.personByID} {
+	h.closeLocked()
+}
+
+func (h *hotStmts) closeLocked() {
+	for i, st := range h.stmts {
 		if st != nil {
 			_ = st.Close()
 		}
+		h.stmts[i] = nil
 	}
-	h.sessionGet, h.personByID = nil, nil
+	h.ready = false
 }
 
 func (h *hotStmts) session(ctx context.Context, s *Store, key string) ([]byte, error) {
 	var data []byte
 	var exp sql.NullTime
-	err := h.sessionGet.QueryRowContext(ctx, sessionKey(key)).Scan(&data, &exp)
+	err := h.stmts[hotSession].QueryRowContext(ctx, sessionKey(key)).Scan(&data, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -86,7 +114,7 @@ func (h *hotStmts) session(ctx context.Context, s *Store, key string) ([]byte, e
 func (h *hotStmts) person(ctx context.Context, id int64) (*Person, error) {
 	p := new(Person)
 	var last sql.NullTime
-	err := h.personByID.QueryRowContext(ctx, id).Scan(&p.ID, &p.Email, &p.Name, &p.Role, &p.Status, &p.CreatedAt, &p.UpdatedAt, &last)
+	err := h.stmts[hotPerson].QueryRowContext(ctx, id).Scan(&p.ID, &p.Email, &p.Name, &p.Role, &p.Status, &p.CreatedAt, &p.UpdatedAt, &last)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -96,4 +124,32 @@ func (h *hotStmts) person(ctx context.Context, id int64) (*Person, error) {
 		p.LastLoginAt = &t
 	}
 	return p, nil
+}
+
+func (h *hotStmts) stamp(ctx context.Context, programID int64) (v, total, active, ended int64, err error) {
+	err = h.stmts[hotStamp].QueryRowContext(ctx, programID, PairActive, PairEnded).Scan(&v, &total, &active, &ended)
+	return v, total, active, ended, translate(err)
+}
+
+func (h *hotStmts) grants(ctx context.Context, personID int64) (map[int64]string, []PermissionOverride, error) {
+	rows, err := h.stmts[hotGrants].QueryContext(ctx, personID)
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	defer rows.Close()
+	roles := map[int64]string{}
+	var overrides []PermissionOverride
+	for rows.Next() {
+		var kind, name, effect string
+		var id, programID int64
+		if err := rows.Scan(&kind, &id, &programID, &name, &effect); err != nil {
+			return nil, nil, translate(err)
+		}
+		if kind == "r" {
+			roles[programID] = name
+		} else {
+			overrides = append(overrides, PermissionOverride{ID: id, PersonID: personID, ProgramID: programID, Permission: name, Effect: effect})
+		}
+	}
+	return roles, overrides, translate(rows.Err())
 }

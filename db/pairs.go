@@ -272,7 +272,7 @@ func (s *Store) Pairables(ctx context.Context, q PairableQuery) ([]*Pairable, er
 		ColumnExpr("e.id, e.program_id, e.person_id, p.email, p.name AS person_name, e.full_name, e.status").
 		ColumnExpr("e.is_mentor, e.is_mentee, e.time_zone, e.avail_mask, e.org, e.level, e.distance_pref").
 		ColumnExpr("e.track_change, e.manager_email, e.submitted_at, e.updated_at").
-		Where("e.program_id = ?", q.ProgramID).
+		Where(programMatch(q.IDs != nil), q.ProgramID).
 		Where("e.id > ?", q.AfterID).
 		OrderExpr("e.id")
 	if len(q.Statuses) > 0 {
@@ -348,4 +348,15 @@ func (s *Store) InterestsFor(ctx context.Context, ids []int64) (map[int64][]Enro
 		}
 	}
 	return out, nil
+}
+
+// programMatch is the program condition of Pairables. With a list of ids
+// the primary key finds the rows; on SQLite, without statistics, the
+// planner would walk the program's index instead (tens of milliseconds in
+// a large program), and the unary + keeps it off that index.
+func programMatch(byIDs bool) string {
+	if byIDs {
+		return "+e.program_id = ?"
+	}
+	return "e.program_id = ?"
 }

@@ -536,11 +536,12 @@ func (s *Store) ParticipantsVersion(ctx context.Context, programID int64) (int64
 // keys, so a cached answer is never older than the stamp it is filed under.
 func (s *Store) ParticipantsStamp(ctx context.Context, programID int64) (string, error) {
 	var v, total, active, ended int64
-	err := s.r.NewRaw("SELECT (SELECT COALESCE(SUM(n), 0) FROM staff_versions WHERE program_id = ?), "+
-		"(SELECT COUNT(*) FROM pairs WHERE program_id = ?), "+
-		"(SELECT COUNT(*) FROM pairs WHERE program_id = ? AND status = ?), "+
-		"(SELECT COUNT(*) FROM pairs WHERE program_id = ? AND status = ?)",
-		programID, programID, programID, PairActive, programID, PairEnded).Scan(ctx, &v, &total, &active, &ended)
+	var err error
+	if h := s.hot(ctx); h != nil {
+		v, total, active, ended, err = h.stamp(ctx, programID)
+	} else {
+		err = s.r.QueryRowContext(ctx, s.hotQuery(hotStamp), programID, PairActive, PairEnded).Scan(&v, &total, &active, &ended)
+	}
 	if err != nil {
 		return "", translate(err)
 	}

@@ -128,6 +128,22 @@ func (s *Store) RemoveProgramRole(ctx context.Context, personID, programID int64
 	return expectOne(res, err)
 }
 
+// Grants returns what decides a person's permissions besides their global
+// role: their program roles by program id and their overrides (ordered by
+// program and permission), in one prepared read — nearly every request
+// makes it.
+func (s *Store) Grants(ctx context.Context, personID int64) (map[int64]string, []PermissionOverride, error) {
+	if h := s.hot(ctx); h != nil {
+		return h.grants(ctx, personID)
+	}
+	roles, err := s.ProgramRoles(ctx, personID)
+	if err != nil {
+		return nil, nil, err
+	}
+	overrides, err := s.PermissionOverrides(ctx, personID)
+	return roles, overrides, err
+}
+
 // PermissionOverrides returns the person's overrides, ordered by program and
 // permission.
 func (s *Store) PermissionOverrides(ctx context.Context, personID int64) ([]PermissionOverride, error) {

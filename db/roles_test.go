@@ -353,3 +353,55 @@ func TestPeopleByIDsAndAuditAboutPerson(t *testing.T) {
 		}
 	})
 }
+
+// Grants (one prepared read) says what ProgramRoles and PermissionOverrides
+// say, and so does its plain path inside a transaction.
+func TestGrantsMatchesRolesAndOverrides(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		progs, people := rolesFixture(t, s)
+		ada, bob, cy := people[0].ID, people[1].ID, people[2].ID
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(s.SetProgramRole(ctx, ada, progs[0], "reviewer", bob))
+		must(s.SetProgramRole(ctx, ada, progs[1], "owner", bob))
+		must(s.SetPermissionOverride(ctx, ada, progs[1], "pairs.manage", false, bob))
+		must(s.SetPermissionOverride(ctx, ada, 0, "participants.export", true, bob))
+		must(s.SetPermissionOverride(ctx, bob, progs[0], "participants.view", true, ada))
+		for _, person := range []int64{ada, bob, cy} {
+			roles, err := s.ProgramRoles(ctx, person)
+			must(err)
+			overrides, err := s.PermissionOverrides(ctx, person)
+			must(err)
+			check := func(how string, gotRoles map[int64]string, gotOverrides []db.PermissionOverride) {
+				t.Helper()
+				if len(gotRoles) != len(roles) || len(gotOverrides) != len(overrides) {
+					t.Fatalf("%s person %d: %v %v, want %v %v", how, person, gotRoles, gotOverrides, roles, overrides)
+				}
+				for k, v := range roles {
+					if gotRoles[k] != v {
+						t.Fatalf("%s person %d: roles %v, want %v", how, person, gotRoles, roles)
+					}
+				}
+				for i, o := range overrides {
+					g := gotOverrides[i]
+					if g.ID != o.ID || g.ProgramID != o.ProgramID || g.Permission != o.Permission || g.Effect != o.Effect || g.PersonID != person {
+						t.Fatalf("%s person %d: override %d = %+v, want %+v", how, person, i, g, o)
+					}
+				}
+			}
+			r, o, err := s.Grants(ctx, person)
+			must(err)
+			check("prepared", r, o)
+			must(s.InTx(ctx, func(ctx context.Context, tx *db.Store) error {
+				r, o, err := tx.Grants(ctx, person)
+				check("in a transaction", r, o)
+				return err
+			}))
+		}
+	})
+}

@@ -50,11 +50,7 @@ func Subject(c *fiber.Ctx, s *web.Server) (authz.Subject, error) {
 // refuses such names, so one here was written behind our back, and failing
 // closed is safer than guessing.
 func Load(ctx context.Context, store *db.Store, p *db.Person) (authz.Subject, error) {
-	roles, err := store.ProgramRoles(ctx, p.ID)
-	if err != nil {
-		return authz.Subject{}, err
-	}
-	rows, err := store.PermissionOverrides(ctx, p.ID)
+	roles, rows, err := store.Grants(ctx, p.ID)
 	if err != nil {
 		return authz.Subject{}, err
 	}
