@@ -169,7 +169,7 @@ var (
 	lastNames  = []string{"Abara", "Berg", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Patel", "Quint", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Xu", "Yilmaz"}
 	orgs       = []string{"engineering", "product", "design", "data", "security", "marketing", "operations", "people"}
 	levels     = []string{"IC1", "IC2", "IC3", "IC4", "IC5", "IC6", "M1", "M2", "M3"}
-	timeAt     = []string{"<1", "1-2", "2-3", "3-5", ">6"}
+	timeAt     = []string{"<1", "1-2", "2-3", "3-5", "5-6", ">6"}
 	distances  = []string{"require-close", "prefer-close", "neutral", "prefer-far", "require-far"}
 	tracks     = []string{"yes", "maybe", "no"}
 	extras     = []string{"Public speaking", "Open source", "Data analysis", "Product strategy", "Hiring", "Writing"}

@@ -89,7 +89,7 @@ func TestMentoringCoversTheMozillaForm(t *testing.T) {
 	}
 	for key, wantValues := range map[string][]string{
 		"roles":         {"mentor", "learner"},
-		"time_at_level": {"<1", "1-2", "2-3", "3-5", ">6"},
+		"time_at_level": {"<1", "1-2", "2-3", "3-5", "5-6", ">6"},
 		"distance_pref": {"require-close", "prefer-close", "neutral", "prefer-far", "require-far"},
 		"track_change":  {"yes", "maybe", "no"},
 		"level":         {"IC1", "IC2", "IC3", "IC4", "IC5", "IC6", "IC7", "M1", "M2", "M3", "M4", "M5"},
