@@ -47,7 +47,7 @@ Commands:
   seed demo [--participants N]   load deterministic demo data (default 60 participants)
              [--seed S]
   load -url URL [flags]          load-test a server on this machine (-h for flags);
-             [-scenario save-step -users N]   many members saving a step, writes checked in the DB
+             [-scenario save-step|save-step-name -users N]   members saving a step (an answer, or the name), writes checked in the DB
   jobs list                      list the scheduled jobs: schedule, on/off, last outcome
   jobs run NAME                  run one job now (even if switched off) and print its counts
   token create --email E         make a JSON API token for the person with that email and print it
@@ -334,7 +334,7 @@ func load(args []string, stdout, stderr io.Writer) int {
 	var verify func(loadgen.Result) (string, error)
 	switch scenarioName {
 	case "":
-	case "save-step":
+	case "save-step", "save-step-name":
 		cfg, err := config.Load(".")
 		if err != nil {
 			fmt.Fprintln(stderr, "cohort:", err)
@@ -352,10 +352,11 @@ func load(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "cohort:", err)
 			return 1
 		}
+		sc.VaryName = scenarioName == "save-step-name"
 		sc.Apply(&o)
 		verify = func(r loadgen.Result) (string, error) { return sc.Verify(context.Background(), r) }
 	default:
-		return badUsage(stderr, fmt.Sprintf("load: unknown scenario %q (known: save-step)", scenarioName))
+		return badUsage(stderr, fmt.Sprintf("load: unknown scenario %q (known: save-step, save-step-name)", scenarioName))
 	}
 	res, err := loadgen.Run(ctx, o)
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -11,7 +11,6 @@ import (
 	"cohort/app/apptest"
 	"cohort/app/demo"
 	"cohort/app/web"
-	"cohort/config"
 	"cohort/db/dbtest"
 )
 
@@ -19,7 +18,13 @@ import (
 // session, CSRF, ownership, parsing, the serialised update — without a
 // socket. The load harness measures the same request over HTTP.
 func BenchmarkSaveStep(b *testing.B) {
-	s := dbtest.New(b, config.DialectSQLite)
+	for _, dialect := range dbtest.Dialects {
+		b.Run(dialect, func(b *testing.B) { benchmarkSaveStep(b, dialect) })
+	}
+}
+
+func benchmarkSaveStep(b *testing.B, dialect string) {
+	s := dbtest.New(b, dialect)
 	w := &world{store: s}
 	if _, err := demo.Seed(b.Context(), s, demo.Options{Participants: 3, Seed: 1}); err != nil {
 		b.Fatal(err)

@@ -31,7 +31,12 @@ type User struct {
 // StepSave is the "save a step" load: many members, each saving the first
 // step of their own enrollment with distinct answers.
 type StepSave struct {
-	Users  []User
+	Users []User
+	// VaryName makes every save change the member's name, which the staff
+	// table shows and searches: the worst case, where each save also
+	// rewrites the search document and the indexed name. Otherwise each
+	// save changes the manager's name, an answer the table does not show.
+	VaryName bool
 	store  *db.Store
 	ids    []int64
 	before int64
@@ -116,13 +121,17 @@ func signIn(ctx context.Context, base, email string) (User, error) {
 }
 
 // Apply makes o act as the prepared users, round robin, each request
-// saving the "about" step with a distinct name.
+// saving the "about" step with a distinct answer (see VaryName).
 func (sc *StepSave) Apply(o *loadgen.Options) {
 	o.Method = http.MethodPost
 	o.ExpectStatus = http.StatusSeeOther
 	o.Warmup = 0 // every write must be counted, so none goes unmeasured
 	o.Body = func(_, seq int) ([]byte, string) {
-		f := url.Values{"full_name": {fmt.Sprintf("Load User %d", seq)}, "manager_name": {"Max Boss"},
+		name, manager := "Load User", fmt.Sprintf("Max Boss %d", seq)
+		if sc.VaryName {
+			name, manager = fmt.Sprintf("Load User %d", seq), "Max Boss"
+		}
+		f := url.Values{"full_name": {name}, "manager_name": {manager},
 			"manager_email": {"max.boss@example.com"}, "nav": {"next"}}
 		return []byte(f.Encode()), "application/x-www-form-urlencoded"
 	}
