@@ -152,9 +152,17 @@ func (s *Store) EnrollmentCounts(ctx context.Context, programID int64) (map[stri
 // EnrollmentByID returns the enrollment, or ErrNotFound. Its Interests are
 // not loaded (they are derived from the answers); LoadInterests adds them.
 func (s *Store) EnrollmentByID(ctx context.Context, id int64) (*Enrollment, error) {
-	e := new(Enrollment)
-	if err := s.r.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
-		return nil, translate(err)
+	var e *Enrollment
+	if h := s.hot(ctx); h != nil {
+		var err error
+		if e, err = h.enrollment(ctx, s, id); err != nil {
+			return nil, err
+		}
+	} else {
+		e = new(Enrollment)
+		if err := s.r.NewSelect().Model(e).Where("id = ?", id).Scan(ctx); err != nil {
+			return nil, translate(err)
+		}
 	}
 	e.Answers = normalizeAnswers(e.Answers)
 	return e, nil

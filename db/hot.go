@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -28,6 +30,7 @@ const (
 	hotPerson
 	hotStamp
 	hotGrants
+	hotEnrollment
 	hotCount
 )
 
@@ -44,14 +47,26 @@ var hotSQL = [hotCount]string{
 	hotGrants: "SELECT 'r', 0, program_id, role, '' FROM program_roles WHERE person_id = $1 " +
 		"UNION ALL SELECT 'o', id, program_id, permission, effect FROM permission_overrides WHERE person_id = $1 " +
 		"ORDER BY 1, 3, 4",
+	// The columns are filled in from the model (see hotQuery).
+	hotEnrollment: "SELECT %s FROM enrollments WHERE id = $1",
 }
 
 // hotQuery is read i in the store's dialect.
 func (s *Store) hotQuery(i int) string {
-	if s.dialect != "pg" {
-		return strings.ReplaceAll(hotSQL[i], "$", "?")
+	q := hotSQL[i]
+	if i == hotEnrollment {
+		// Exactly the model's columns, in its order, so bun scans them as
+		// it scans its own queries.
+		var cols []string
+		for _, f := range s.reader.Table(reflect.TypeFor[Enrollment]()).Fields {
+			cols = append(cols, string(f.SQLName))
+		}
+		q = fmt.Sprintf(q, strings.Join(cols, ", "))
 	}
-	return hotSQL[i]
+	if s.dialect != "pg" {
+		return strings.ReplaceAll(q, "$", "?")
+	}
+	return q
 }
 
 // hot returns the prepared statements, or nil inside a transaction (whose
@@ -152,4 +167,21 @@ func (h *hotStmts) grants(ctx context.Context, personID int64) (map[int64]string
 		}
 	}
 	return roles, overrides, translate(rows.Err())
+}
+
+// enrollment reads one enrollment through the prepared statement, scanned
+// by bun like any of its queries.
+func (h *hotStmts) enrollment(ctx context.Context, s *Store, id int64) (*Enrollment, error) {
+	rows, err := h.stmts[hotEnrollment].QueryContext(ctx, id)
+	if err != nil {
+		return nil, translate(err)
+	}
+	var es []Enrollment
+	if err := s.reader.ScanRows(ctx, rows, &es); err != nil {
+		return nil, translate(err)
+	}
+	if len(es) == 0 {
+		return nil, ErrNotFound
+	}
+	return &es[0], nil
 }

@@ -24,14 +24,18 @@ import (
 
 // Server is the HTTP server and the helpers handlers share.
 type Server struct {
-	app          *fiber.App
-	cfg          *config.Config
-	store        *db.Store
-	log          *slog.Logger
-	assets       *Assets
-	sessions     *session.Store
-	baseOrigin   string
-	shuttingDown atomic.Bool
+	app      *fiber.App
+	cfg      *config.Config
+	store    *db.Store
+	log      *slog.Logger
+	assets   *Assets
+	sessions *session.Store
+	// sessionStorage is the sessions table as fiber's Storage; loadSession
+	// reads it directly and decodes through sessionCache.
+	sessionStorage sessionStorage
+	sessionCache   sessionCache
+	baseOrigin     string
+	shuttingDown   atomic.Bool
 }
 
 // Options are the embedded trees the server serves.
@@ -54,6 +58,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 	}
 	s := &Server{cfg: cfg, store: store, log: log, assets: assets}
 	s.baseOrigin = cfg.BaseURL
+	s.sessionStorage = sessionStorage{store: store}
 	s.sessions = newSessionStore(s)
 	s.app = fiber.New(fiber.Config{
 		AppName: "cohort",

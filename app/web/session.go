@@ -48,7 +48,7 @@ func (s *Server) sessionCookieName() string {
 
 func newSessionStore(s *Server) *session.Store {
 	return session.New(session.Config{
-		Storage:        sessionStorage{store: s.store},
+		Storage:        s.sessionStorage,
 		Expiration:     s.cfg.SessionIdleTimeout,
 		KeyLookup:      "cookie:" + s.sessionCookieName(),
 		CookiePath:     "/",
@@ -69,45 +69,57 @@ func randomToken() string {
 // absolute lifetimes. Anonymous visitors get no server-side session (nothing
 // is written until someone signs in).
 func (s *Server) loadSession(c *fiber.Ctx) error {
-	if c.Cookies(s.sessionCookieName()) == "" {
+	id := c.Cookies(s.sessionCookieName())
+	if id == "" {
 		return c.Next()
 	}
-	sess, err := s.sessions.Get(c)
+	// Read the stored session and decode it through the cache; fiber's
+	// session object is needed only to change it (expire it, or touch it).
+	raw, err := s.sessionStorage.Get(id)
 	if err != nil {
 		return err
 	}
-	pid, _ := sess.Get(sessPersonID).(int64)
-	if pid == 0 {
+	if raw == nil {
+		return c.Next() // unknown or expired: anonymous
+	}
+	v, err := s.sessionCache.values(id, raw)
+	if err != nil || v.personID == 0 {
 		return c.Next()
 	}
 	now := s.store.Now()
-	created, _ := sess.Get(sessCreated).(int64)
-	if now.Sub(time.Unix(created, 0)) > s.cfg.SessionAbsoluteTimeout {
-		if err := sess.Destroy(); err != nil {
-			return err
-		}
-		return c.Next()
+	if now.Sub(time.Unix(v.created, 0)) > s.cfg.SessionAbsoluteTimeout {
+		return s.destroySession(c)
 	}
-	p, err := s.store.PersonByID(c.UserContext(), pid)
+	p, err := s.store.PersonByID(c.UserContext(), v.personID)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && p.Status != db.PersonActive) {
-		if err := sess.Destroy(); err != nil {
-			return err
-		}
-		return c.Next()
+		return s.destroySession(c)
 	}
 	if err != nil {
 		return err
 	}
 	c.Locals(localPerson, p)
-	method, _ := sess.Get(sessMethod).(string)
-	mfa, _ := sess.Get(sessMFA).(int64)
-	c.Locals(localAuth, Auth{Method: method, MFAVerified: mfa == 1})
-	seen, _ := sess.Get(sessSeen).(int64)
-	if now.Sub(time.Unix(seen, 0)) > touchEvery {
+	c.Locals(localAuth, Auth{Method: v.method, MFAVerified: v.mfa == 1})
+	if now.Sub(time.Unix(v.seen, 0)) > touchEvery {
+		sess, err := s.sessions.Get(c)
+		if err != nil {
+			return err
+		}
 		sess.Set(sessSeen, now.Unix())
 		if err := sess.Save(); err != nil {
 			return err
 		}
+	}
+	return c.Next()
+}
+
+// destroySession deletes the request's session and goes on anonymously.
+func (s *Server) destroySession(c *fiber.Ctx) error {
+	sess, err := s.sessions.Get(c)
+	if err != nil {
+		return err
+	}
+	if err := sess.Destroy(); err != nil {
+		return err
 	}
 	return c.Next()
 }
