@@ -16,7 +16,7 @@ func (s *Store) DigestRecipients(ctx context.Context) ([]*Person, error) {
 	err := s.r.NewSelect().Model(&out).
 		Where("status = ?", PersonActive).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("role IN (?)", bun.In([]string{RoleStaff, RoleAdmin})).
+			return q.Where("role IN (?)", bun.List([]string{RoleStaff, RoleAdmin})).
 				WhereOr("id IN (SELECT person_id FROM program_roles)").
 				WhereOr("id IN (SELECT person_id FROM permission_overrides WHERE effect = ?)", EffectGrant)
 		}).

@@ -37,9 +37,9 @@ type StepSave struct {
 	// rewrites the search document and the indexed name. Otherwise each
 	// save changes the manager's name, an answer the table does not show.
 	VaryName bool
-	store  *db.Store
-	ids    []int64
-	before int64
+	store    *db.Store
+	ids      []int64
+	before   int64
 }
 
 var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
