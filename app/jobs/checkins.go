@@ -47,24 +47,19 @@ func pairCheckins(ctx context.Context, env Env) (Counts, error) {
 			if !ok {
 				continue
 			}
-			for _, side := range pairSides(p) {
-				if side.me.Unsubscribed {
-					continue
-				}
-				if err := post(ctx, env, letter{
+			if err := postToPair(ctx, env, p, counts, "check_ins", func(side pairSide) letter {
+				data := sideData(env, prog, side)
+				data.Weeks = w
+				return letter{
 					Kind:     db.NotifyCheckin,
 					Key:      fmt.Sprintf("%s:%d:%d:%d", db.NotifyCheckin, p.PairID, side.me.PersonID, w),
 					PersonID: side.me.PersonID, RefID: p.PairID, Seq: w,
 					To: side.me.Email, Subject: fmt.Sprintf("%d weeks in: how is %s going?", w, prog.Name), Template: "pair_checkin",
-					Data: lifeData{
-						Name: greeting(side.me.Name), Program: prog.Name, Weeks: w,
-						OtherRole: side.otherRole, OtherName: side.other.Name, OtherEmail: side.other.Email,
-						Link: enrollmentLink(env, side.me.EnrollmentID), Unsubscribe: unsubscribeLink(env, side.me.PersonID),
-					},
+					Data:  data,
 					Check: both(pairActive(p.PairID), subscribed(side.me.PersonID)),
-				}, counts, "check_ins"); err != nil {
-					return counts, err
 				}
+			}); err != nil {
+				return counts, err
 			}
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -128,37 +127,12 @@ func (w *digestWorld) failedMail(to string, at time.Duration) *db.OutboxMessage 
 // first.
 func (w *digestWorld) digests() map[string][]*db.OutboxMessage {
 	w.t.Helper()
-	msgs, err := w.s.ListMail(w.ctx, db.MailQuery{Limit: 500})
-	w.must(err)
-	sort.Slice(msgs, func(i, j int) bool { return msgs[i].ID < msgs[j].ID })
-	out := map[string][]*db.OutboxMessage{}
-	for _, m := range msgs {
-		if m.Kind == db.NotifyStaffDigest {
-			out[m.To] = append(out[m.To], m)
-		}
-	}
-	return out
-}
-
-func (w *digestWorld) digestCounts() map[string]int {
-	out := map[string]int{}
-	for to, ms := range w.digests() {
-		out[to] = len(ms)
-	}
-	return out
+	return mailsBy(w.t, w.s, db.NotifyStaffDigest)
 }
 
 func (w *digestWorld) wantDigests(when string, want map[string]int) {
 	w.t.Helper()
-	got := w.digestCounts()
-	if len(got) != len(want) {
-		w.t.Fatalf("%s: digests = %v, want %v", when, got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			w.t.Fatalf("%s: digests = %v, want %v", when, got, want)
-		}
-	}
+	wantMailCounts(w.t, when, w.digests(), want)
 }
 
 // runDigest runs staff-digest on r now and fails the test unless it ran

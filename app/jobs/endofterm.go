@@ -217,27 +217,30 @@ func endPairs(ctx context.Context, env Env, prog *db.Program, days []int, now ti
 		if !ok {
 			continue
 		}
-		for _, side := range pairSides(p) {
-			if side.me.Unsubscribed {
-				continue
-			}
-			if err := post(ctx, env, letter{
+		if err := postToPair(ctx, env, p, counts, "pair_notices", func(side pairSide) letter {
+			data := sideData(env, prog, side)
+			data.Days, data.Ends = d, dateText(end)
+			return letter{
 				Kind:     db.NotifyPairEndNotice,
 				Key:      fmt.Sprintf("%s:%d:%d:%d", db.NotifyPairEndNotice, p.PairID, side.me.PersonID, d),
 				PersonID: side.me.PersonID, RefID: p.PairID, Seq: d,
 				To: side.me.Email, Subject: "Your pairing in " + prog.Name + " ends on " + dateText(end), Template: "pair_end_notice",
-				Data: lifeData{
-					Name: greeting(side.me.Name), Program: prog.Name, Days: d, Ends: dateText(end),
-					OtherRole: side.otherRole, OtherName: side.other.Name, OtherEmail: side.other.Email,
-					Link: enrollmentLink(env, side.me.EnrollmentID), Unsubscribe: unsubscribeLink(env, side.me.PersonID),
-				},
+				Data:  data,
 				Check: both(pairActive(p.PairID), subscribed(side.me.PersonID)),
-			}, counts, "pair_notices"); err != nil {
-				return err
 			}
+		}); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// farewellData is a pair farewell's content: essential mail, so no
+// unsubscribe link.
+func farewellData(env Env, prog *db.Program, side pairSide, end time.Time) lifeData {
+	data := sideData(env, prog, side)
+	data.Ends, data.Unsubscribe = dateText(end), ""
+	return data
 }
 
 // endPair ends a pair whose term is over and enqueues both farewells, in
@@ -254,9 +257,7 @@ func endPair(ctx context.Context, env Env, prog *db.Program, p *db.PairIntro, en
 			Key:      fmt.Sprintf("%s:%d:%d", db.NotifyPairFarewell, p.PairID, side.me.PersonID),
 			PersonID: side.me.PersonID, RefID: p.PairID, Seq: 1,
 			To: side.me.Email, Subject: "Your pairing in " + prog.Name + " has ended", Template: "pair_farewell",
-			Data: lifeData{Name: greeting(side.me.Name), Program: prog.Name, Ends: dateText(end),
-				OtherRole: side.otherRole, OtherName: side.other.Name, OtherEmail: side.other.Email,
-				Link: enrollmentLink(env, side.me.EnrollmentID)},
+			Data: farewellData(env, prog, side, end),
 		})
 		if err != nil {
 			return err

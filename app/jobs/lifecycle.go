@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"time"
 
 	"cohort/db"
@@ -55,6 +56,30 @@ func dueCheckin(weeks []int, start, now time.Time) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// postToPair sends each person of p who has not unsubscribed the letter
+// mk makes for them (non-essential pair mail: check-ins, notices).
+func postToPair(ctx context.Context, env Env, p *db.PairIntro, counts Counts, counter string, mk func(side pairSide) letter) error {
+	for _, side := range pairSides(p) {
+		if side.me.Unsubscribed {
+			continue
+		}
+		if err := post(ctx, env, mk(side), counts, counter); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sideData is what every pair mail says to one side: who they are paired
+// with, and links to their page and to unsubscribe.
+func sideData(env Env, prog *db.Program, side pairSide) lifeData {
+	return lifeData{
+		Name: greeting(side.me.Name), Program: prog.Name,
+		OtherRole: side.otherRole, OtherName: side.other.Name, OtherEmail: side.other.Email,
+		Link: enrollmentLink(env, side.me.EnrollmentID), Unsubscribe: unsubscribeLink(env, side.me.PersonID),
+	}
 }
 
 // pairSides are the two people of a pair, each with the other.

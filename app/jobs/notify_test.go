@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -77,40 +79,42 @@ func (w *notifyWorld) run(job, count string) int {
 	return run.Counts[count]
 }
 
-// mails returns the outbox by recipient, oldest first.
-func (w *notifyWorld) mails() map[string][]*db.OutboxMessage {
-	w.t.Helper()
-	msgs, err := w.s.ListMail(w.ctx, db.MailQuery{Limit: 500})
-	w.must(err)
+// mailsBy returns the outbox by recipient, oldest first: every message, or
+// those of the given kinds.
+func mailsBy(t *testing.T, s *db.Store, kinds ...string) map[string][]*db.OutboxMessage {
+	t.Helper()
+	msgs, err := s.ListMail(context.Background(), db.MailQuery{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
 	sort.Slice(msgs, func(i, j int) bool { return msgs[i].ID < msgs[j].ID })
 	out := map[string][]*db.OutboxMessage{}
 	for _, m := range msgs {
-		out[m.To] = append(out[m.To], m)
+		if len(kinds) == 0 || slices.Contains(kinds, m.Kind) {
+			out[m.To] = append(out[m.To], m)
+		}
 	}
 	return out
 }
 
-func (w *notifyWorld) counts() map[string]int {
-	out := map[string]int{}
-	for to, ms := range w.mails() {
-		out[to] = len(ms)
+// wantMailCounts fails unless mails holds exactly want messages per
+// recipient.
+func wantMailCounts(t *testing.T, when string, mails map[string][]*db.OutboxMessage, want map[string]int) {
+	t.Helper()
+	got := map[string]int{}
+	for to, ms := range mails {
+		got[to] = len(ms)
 	}
-	return out
+	if !maps.Equal(got, want) {
+		t.Fatalf("%s: mails = %v, want %v", when, got, want)
+	}
 }
+
+func (w *notifyWorld) mails() map[string][]*db.OutboxMessage { w.t.Helper(); return mailsBy(w.t, w.s) }
 
 func (w *notifyWorld) wantCounts(when string, want map[string]int) {
 	w.t.Helper()
-	got := w.counts()
-	for k, v := range want {
-		if got[k] != v {
-			w.t.Fatalf("%s: mails = %v, want %v", when, got, want)
-		}
-	}
-	for k, v := range got {
-		if want[k] != v {
-			w.t.Fatalf("%s: mails = %v, want %v", when, got, want)
-		}
-	}
+	wantMailCounts(w.t, when, w.mails(), want)
 }
 
 // Draft reminders: who gets one and when, as the clock moves across days.
