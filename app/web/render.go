@@ -67,7 +67,35 @@ func (s *Server) Render(c *fiber.Ctx, page, partial string, m fiber.Map) error {
 	if partial != "" && IsHTMX(c) {
 		return c.Render(partial, data)
 	}
+	data["StaffNav"] = s.staffNav(c)
 	return c.Render(page, data, Layout)
+}
+
+// staffNav reports whether the layout links to the staff workspace: for
+// global staff and admins, and for members who hold a role in some program
+// or were granted a permission (a program's coordinator or reviewer). What
+// they may do there is checked by each page; this only shows the way.
+func (s *Server) staffNav(c *fiber.Ctx) bool {
+	me := CurrentPerson(c)
+	if me == nil {
+		return false
+	}
+	if me.Role != db.RoleMember {
+		return true
+	}
+	roles, overrides, err := s.store.Grants(c.UserContext(), me.ID)
+	if err != nil {
+		return false // the link is a convenience; the page itself still works
+	}
+	if len(roles) > 0 {
+		return true
+	}
+	for _, o := range overrides {
+		if o.Grant() {
+			return true
+		}
+	}
+	return false
 }
 
 // CurrentPerson is the signed-in person, or nil.
