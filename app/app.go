@@ -62,10 +62,10 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	mail.Register(s)
 	admin.Register(s, registry)
 	enroll.Register(s, registry)
-	staff.Register(s, registry)
+	results := staff.Register(s, registry)
 	pairService := pairs.NewService(store, cfg.PairIDHashSecret)
 	pairs.Register(s, pairService)
-	api.Register(s, pairService)
+	api.Register(s, pairService, results)
 	if o.jobs == nil {
 		if o.jobs, err = jobs.Default(jobs.Deps{Config: cfg, Store: store, Log: log}); err != nil {
 			return nil, err

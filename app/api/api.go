@@ -40,13 +40,10 @@ type handlers struct {
 	results *staff.Results
 }
 
-// Register adds the API routes and the token pages. The staff routes must
-// be registered first: the participant list reads through their cache.
-func Register(s *web.Server, sv *pairs.Service) {
-	results := staff.ResultsOf(s)
-	if results == nil {
-		panic("api: register the staff routes (staff.Register) before the API")
-	}
+// Register adds the API routes and the token pages. results is the staff
+// table's (staff.Register): the participant list reads through its query
+// and cache.
+func Register(s *web.Server, sv *pairs.Service, results *staff.Results) {
 	h := handlers{s: s, sv: sv, results: results}
 	r := s.Router()
 	r.Get("/api/openapi.json", h.openapi)

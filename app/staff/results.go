@@ -14,7 +14,7 @@ import (
 // version and a query, the facet counts and a page of rows in the table's
 // order, each through one cache keyed by program, data version and the
 // canonical query (see resultCache). The table's handlers and the JSON API
-// (app/api) both read through the one Results of a server (ResultsOf), so
+// (app/api) both read through the one Results Register returns, so
 // they answer with the same rows in the same order and share cached work.
 //
 // Results decides nothing about access: callers check permissions first.

@@ -52,11 +52,10 @@ type handlers struct {
 	results *Results
 }
 
-// Register adds the staff routes. The table's Results are shared with
-// other packages on the same server (see ResultsOf).
-func Register(s *web.Server, reg *forms.Registry) {
+// Register adds the staff routes and returns the table's Results, for the
+// JSON API to read through the same query and cache.
+func Register(s *web.Server, reg *forms.Registry) *Results {
 	h := &handlers{s: s, results: NewResults(s.Store(), reg)}
-	share(s, h.results)
 	r := s.Router()
 	r.Get("/staff", h.programList)
 	r.Get("/staff/programs/:slug/participants", h.list)
@@ -65,6 +64,7 @@ func Register(s *web.Server, reg *forms.Registry) {
 	r.Get("/staff/programs/:slug/participants/:id", h.detail)
 	r.Post("/staff/programs/:slug/participants/:id/status", h.setStatus)
 	r.Post("/staff/programs/:slug/participants/:id/notes", h.addNote)
+	return h.results
 }
 
 // scope is the program a request is about, what the person may do in it,
