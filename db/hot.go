@@ -37,7 +37,8 @@ const (
 // hotSQL is each read with Postgres placeholders; SQLite takes the same
 // numbered parameters as ?1, ?2.
 var hotSQL = [hotCount]string{
-	hotSession: "SELECT data, expires_at FROM sessions WHERE id = $1",
+	hotSession: "SELECT s.data, s.expires_at, p.id, p.email, p.name, p.role, p.status, p.created_at, p.updated_at, p.last_login_at " +
+		"FROM sessions AS s LEFT JOIN people AS p ON p.id = s.person_id WHERE s.id = $1",
 	hotPerson:  "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = $1",
 	hotStamp: "SELECT (SELECT COALESCE(SUM(n), 0) FROM staff_versions WHERE program_id = $1), " +
 		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1), " +
@@ -111,19 +112,36 @@ func (h *hotStmts) closeLocked() {
 }
 
 func (h *hotStmts) session(ctx context.Context, s *Store, key string) ([]byte, error) {
+	data, _, err := h.sessionWithPerson(ctx, s, key)
+	return data, err
+}
+
+func (h *hotStmts) sessionWithPerson(ctx context.Context, s *Store, key string) ([]byte, *Person, error) {
 	var data []byte
-	var exp sql.NullTime
-	err := h.stmts[hotSession].QueryRowContext(ctx, sessionKey(key)).Scan(&data, &exp)
+	var exp, created, updated, last sql.NullTime
+	var id sql.NullInt64
+	var email, name, role, status sql.NullString
+	err := h.stmts[hotSession].QueryRowContext(ctx, sessionKey(key)).
+		Scan(&data, &exp, &id, &email, &name, &role, &status, &created, &updated, &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, translate(err)
+		return nil, nil, translate(err)
 	}
 	if exp.Valid && !exp.Time.After(s.now()) {
-		return nil, nil
+		return nil, nil, nil
 	}
-	return data, nil
+	if !id.Valid {
+		return data, nil, nil
+	}
+	p := &Person{ID: id.Int64, Email: email.String, Name: name.String, Role: role.String, Status: status.String,
+		CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC()}
+	if last.Valid {
+		t := last.Time.UTC()
+		p.LastLoginAt = &t
+	}
+	return data, p, nil
 }
 
 func (h *hotStmts) person(ctx context.Context, id int64) (*Person, error) {

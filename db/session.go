@@ -17,6 +17,8 @@ type SessionRow struct {
 	ID        string     `bun:"id,pk"`
 	Data      []byte     `bun:"data"`
 	ExpiresAt *time.Time `bun:"expires_at"`
+	// PersonID is whose session it is (NULL before sign-in).
+	PersonID *int64 `bun:"person_id"`
 }
 
 func sessionKey(key string) string {
@@ -44,9 +46,31 @@ func (s *Store) SessionGet(ctx context.Context, key string) ([]byte, error) {
 	return row.Data, nil
 }
 
+// SessionWithPerson returns a live session's data and, when the session
+// names its person, that person as stored now — one query for what every
+// signed-in request reads first. Data is nil for a missing or expired
+// session; the person is nil when the session names none (or the person
+// is gone).
+func (s *Store) SessionWithPerson(ctx context.Context, key string) ([]byte, *Person, error) {
+	if h := s.hot(ctx); h != nil {
+		return h.sessionWithPerson(ctx, s, key)
+	}
+	data, err := s.SessionGet(ctx, key)
+	return data, nil, err
+}
+
 // SessionSet stores data under key; ttl 0 means no expiry.
 func (s *Store) SessionSet(ctx context.Context, key string, data []byte, ttl time.Duration) error {
+	return s.SessionSetFor(ctx, key, data, ttl, 0)
+}
+
+// SessionSetFor is SessionSet for a session of personID (0: nobody yet),
+// which SessionWithPerson then reads along with the session.
+func (s *Store) SessionSetFor(ctx context.Context, key string, data []byte, ttl time.Duration, personID int64) error {
 	row := SessionRow{ID: sessionKey(key), Data: data}
+	if personID != 0 {
+		row.PersonID = &personID
+	}
 	if ttl > 0 {
 		exp := s.now().Add(ttl)
 		row.ExpiresAt = &exp
@@ -55,6 +79,7 @@ func (s *Store) SessionSet(ctx context.Context, key string, data []byte, ttl tim
 		On("CONFLICT (id) DO UPDATE").
 		Set("data = EXCLUDED.data").
 		Set("expires_at = EXCLUDED.expires_at").
+		Set("person_id = EXCLUDED.person_id").
 		Exec(ctx)
 	return translate(err)
 }

@@ -328,3 +328,44 @@ func freshUnmigrated(t *testing.T, d string) config.Database {
 		}
 	}
 }
+
+// A session names its person, and one read returns both: the person as
+// stored now (a change to them shows at once), nothing for a session that
+// names nobody, and nothing once it has expired.
+func TestSessionWithPerson(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return now }
+		p := &db.Person{Email: "ada@example.com", Name: "Ada"}
+		if err := s.CreatePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SessionSetFor(ctx, "signed-in", []byte("v"), time.Hour, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SessionSet(ctx, "anonymous", []byte("a"), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		data, got, err := s.SessionWithPerson(ctx, "signed-in")
+		if err != nil || string(data) != "v" || got == nil || got.ID != p.ID || got.Email != p.Email || got.Status != db.PersonActive {
+			t.Fatalf("signed in: %q %+v %v", data, got, err)
+		}
+		if err := s.SetPersonStatus(ctx, p.ID, db.PersonDisabled); err != nil {
+			t.Fatal(err)
+		}
+		if _, got, _ := s.SessionWithPerson(ctx, "signed-in"); got == nil || got.Status != db.PersonDisabled {
+			t.Fatalf("after disabling: %+v", got)
+		}
+		if data, got, err := s.SessionWithPerson(ctx, "anonymous"); err != nil || string(data) != "a" || got != nil {
+			t.Fatalf("anonymous: %q %+v %v", data, got, err)
+		}
+		if data, got, err := s.SessionWithPerson(ctx, "missing"); err != nil || data != nil || got != nil {
+			t.Fatalf("missing: %q %+v %v", data, got, err)
+		}
+		now = now.Add(2 * time.Hour)
+		if data, got, _ := s.SessionWithPerson(ctx, "signed-in"); data != nil || got != nil {
+			t.Fatalf("expired: %q %+v", data, got)
+		}
+	})
+}

@@ -73,9 +73,10 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	if id == "" {
 		return c.Next()
 	}
-	// Read the stored session and decode it through the cache; fiber's
-	// session object is needed only to change it (expire it, or touch it).
-	raw, err := s.sessionStorage.Get(id)
+	// Read the stored session with its person (one query) and decode it
+	// through the cache; fiber's session object is needed only to change
+	// it (expire it, or touch it).
+	raw, person, err := s.store.SessionWithPerson(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,11 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	if now.Sub(time.Unix(v.created, 0)) > s.cfg.SessionAbsoluteTimeout {
 		return s.destroySession(c)
 	}
-	p, err := s.store.PersonByID(c.UserContext(), v.personID)
+	p := person
+	if p == nil || p.ID != v.personID {
+		// A session written before sessions named their person.
+		p, err = s.store.PersonByID(c.UserContext(), v.personID)
+	}
 	if errors.Is(err, db.ErrNotFound) || (err == nil && p.Status != db.PersonActive) {
 		return s.destroySession(c)
 	}

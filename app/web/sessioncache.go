@@ -42,18 +42,10 @@ func (sc *sessionCache) values(id string, raw []byte) (sessionValues, error) {
 	if ok && bytes.Equal(e.raw, raw) {
 		return e.vals, nil
 	}
-	// The same encoding fiber's session middleware writes: a gob of
-	// map[string]interface{}.
-	var data map[string]any
-	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&data); err != nil {
+	v, err := decodeSession(raw)
+	if err != nil {
 		return sessionValues{}, err
 	}
-	v := sessionValues{}
-	v.personID, _ = data[sessPersonID].(int64)
-	v.created, _ = data[sessCreated].(int64)
-	v.seen, _ = data[sessSeen].(int64)
-	v.mfa, _ = data[sessMFA].(int64)
-	v.method, _ = data[sessMethod].(string)
 	sc.mu.Lock()
 	if sc.entries == nil || len(sc.entries) >= sessionCacheMax {
 		sc.entries = make(map[string]sessionEntry)
@@ -62,5 +54,22 @@ func (sc *sessionCache) values(id string, raw []byte) (sessionValues, error) {
 	// keep copies.
 	sc.entries[string([]byte(id))] = sessionEntry{raw: bytes.Clone(raw), vals: v}
 	sc.mu.Unlock()
+	return v, nil
+}
+
+// decodeSession reads the values loadSession needs from a session's stored
+// bytes: the encoding fiber's session middleware writes, a gob of
+// map[string]interface{}.
+func decodeSession(raw []byte) (sessionValues, error) {
+	var data map[string]any
+	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&data); err != nil {
+		return sessionValues{}, err
+	}
+	var v sessionValues
+	v.personID, _ = data[sessPersonID].(int64)
+	v.created, _ = data[sessCreated].(int64)
+	v.seen, _ = data[sessSeen].(int64)
+	v.mfa, _ = data[sessMFA].(int64)
+	v.method, _ = data[sessMethod].(string)
 	return v, nil
 }

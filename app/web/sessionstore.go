@@ -34,7 +34,13 @@ func (s sessionStorage) Set(key string, val []byte, exp time.Duration) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	return s.store.SessionSet(ctx, key, val, exp)
+	// Record whose session it is beside the data, so loadSession reads the
+	// session and its person in one query.
+	v, err := decodeSession(val)
+	if err != nil {
+		v = sessionValues{}
+	}
+	return s.store.SessionSetFor(ctx, key, val, exp, v.personID)
 }
 
 func (s sessionStorage) Delete(key string) error {
