@@ -39,7 +39,7 @@ const (
 var hotSQL = [hotCount]string{
 	hotSession: "SELECT s.data, s.expires_at, p.id, p.email, p.name, p.role, p.status, p.created_at, p.updated_at, p.last_login_at " +
 		"FROM sessions AS s LEFT JOIN people AS p ON p.id = s.person_id WHERE s.id = $1",
-	hotPerson:  "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = $1",
+	hotPerson: "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = $1",
 	hotStamp: "SELECT (SELECT COALESCE(SUM(n), 0) FROM staff_versions WHERE program_id = $1), " +
 		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1), " +
 		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = $2), " +
