@@ -46,7 +46,7 @@ func (s *Store) DigestFor(ctx context.Context, programID int64, since, waitingSi
 	d.New = int(n)
 	w, err := s.r.NewSelect().TableExpr("enrollments AS e").
 		Where("e.program_id = ? AND e.is_mentee AND e.status IN (?) AND e.submitted_at <= ?",
-			programID, bun.List([]string{StatusSubmitted, StatusApproved, StatusActive}), waitingSince.UTC()).
+			programID, bun.List(PairableStatuses), waitingSince.UTC()).
 		Where("NOT EXISTS (SELECT 1 FROM pairs AS pr WHERE pr.mentee_enrollment_id = e.id AND pr.status <> ?)", PairEnded).
 		Count(ctx)
 	d.Waiting = int(w)

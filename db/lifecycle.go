@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,6 +13,10 @@ import (
 // when its term does. A renewal in progress (a draft that was submitted
 // before) runs too.
 var TermStatuses = []string{StatusSubmitted, StatusApproved, StatusWaitlisted, StatusActive}
+
+// PairableStatuses are the statuses of an enrollment that may be paired:
+// sent in and not turned down, withdrawn or over.
+var PairableStatuses = []string{StatusSubmitted, StatusApproved, StatusActive}
 
 // FinalStatuses are the statuses after which an enrollment's personal data
 // is kept only for the program's retention period.
@@ -67,12 +72,7 @@ func (e *Enrollment) IsRunning() bool {
 	if e.Status == StatusDraft {
 		return e.SubmittedAt != nil
 	}
-	for _, st := range TermStatuses {
-		if e.Status == st {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(TermStatuses, e.Status)
 }
 
 // pairPeople selects pairs with both people (PairIntro rows).

@@ -278,7 +278,7 @@ type Pool struct {
 // LoadPool loads a program's pool: three queries (enrollments, their
 // interests, the open pairs) whatever its size.
 func (sv *Service) LoadPool(ctx context.Context, program *db.Program) (*Pool, error) {
-	ps, err := sv.store.Pairables(ctx, db.PairableQuery{ProgramID: program.ID, Statuses: pairableStatuses, WithInterests: true})
+	ps, err := sv.store.Pairables(ctx, db.PairableQuery{ProgramID: program.ID, Statuses: db.PairableStatuses, WithInterests: true})
 	if err != nil {
 		return nil, err
 	}

@@ -50,12 +50,8 @@ const (
 // MaxEndReason bounds the end reason staff type.
 const MaxEndReason = 500
 
-// pairableStatuses are the enrollment statuses that may be paired: sent in
-// and not turned down, withdrawn or over.
-var pairableStatuses = []string{db.StatusSubmitted, db.StatusApproved, db.StatusActive}
-
 // Pairable reports whether an enrollment in status may be paired.
-func Pairable(status string) bool { return slices.Contains(pairableStatuses, status) }
+func Pairable(status string) bool { return slices.Contains(db.PairableStatuses, status) }
 
 // Service pairs participants for the staff pages and the API.
 type Service struct {
