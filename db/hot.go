@@ -3,11 +3,11 @@ package db
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -37,8 +37,12 @@ const (
 // hotSQL is each read with Postgres placeholders; SQLite takes the same
 // numbered parameters as ?1, ?2.
 var hotSQL = [hotCount]string{
-	hotSession: "SELECT s.data, s.expires_at, p.id, p.email, p.name, p.role, p.status, p.created_at, p.updated_at, p.last_login_at " +
-		"FROM sessions AS s LEFT JOIN people AS p ON p.id = s.person_id WHERE s.id = $1",
+	// A session with its person and, when $2 names one of that person's
+	// enrollments, the enrollment: a step page's whole read in one query.
+	// The columns are filled in from the models (see hotQuery).
+	hotSession: "SELECT s.data AS s_data, s.expires_at AS s_expires_at, %s, %s FROM sessions AS s " +
+		"LEFT JOIN people AS p ON p.id = s.person_id " +
+		"LEFT JOIN enrollments AS e ON e.id = $2 AND e.person_id = s.person_id WHERE s.id = $1",
 	hotPerson: "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = $1",
 	hotStamp: "SELECT (SELECT COALESCE(SUM(n), 0) FROM staff_versions WHERE program_id = $1), " +
 		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1), " +
@@ -55,19 +59,31 @@ var hotSQL = [hotCount]string{
 // hotQuery is read i in the store's dialect.
 func (s *Store) hotQuery(i int) string {
 	q := hotSQL[i]
-	if i == hotEnrollment {
-		// Exactly the model's columns, in its order, so bun scans them as
-		// it scans its own queries.
-		var cols []string
-		for _, f := range s.reader.Table(reflect.TypeFor[Enrollment]()).Fields {
-			cols = append(cols, string(f.SQLName))
-		}
-		q = fmt.Sprintf(q, strings.Join(cols, ", "))
+	switch i {
+	case hotEnrollment:
+		q = fmt.Sprintf(q, s.modelColumns(reflect.TypeFor[Enrollment](), ""))
+	case hotSession:
+		q = fmt.Sprintf(q, s.modelColumns(reflect.TypeFor[Person](), "p"), s.modelColumns(reflect.TypeFor[Enrollment](), "e"))
 	}
 	if s.dialect != "pg" {
 		return strings.ReplaceAll(q, "$", "?")
 	}
 	return q
+}
+
+// modelColumns lists a model's columns in its field order, so bun scans
+// them as it scans its own queries. With a table alias each is read as
+// alias.col AS alias_col, the names an `embed:alias_` field expects.
+func (s *Store) modelColumns(model reflect.Type, alias string) string {
+	var cols []string
+	for _, f := range s.reader.Table(model).Fields {
+		c := string(f.SQLName)
+		if alias != "" {
+			c = alias + "." + c + " AS " + alias + "_" + f.Name
+		}
+		cols = append(cols, c)
+	}
+	return strings.Join(cols, ", ")
 }
 
 // hot returns the prepared statements, or nil inside a transaction (whose
@@ -111,37 +127,48 @@ func (h *hotStmts) closeLocked() {
 	h.ready = false
 }
 
-func (h *hotStmts) session(ctx context.Context, s *Store, key string) ([]byte, error) {
-	data, _, err := h.sessionWithPerson(ctx, s, key)
-	return data, err
+// sessionRow is one row of hotSession.
+type sessionRow struct {
+	Data       []byte     `bun:"s_data"`
+	ExpiresAt  *time.Time `bun:"s_expires_at"`
+	Person     Person     `bun:"embed:p_"`
+	Enrollment Enrollment `bun:"embed:e_"`
 }
 
-func (h *hotStmts) sessionWithPerson(ctx context.Context, s *Store, key string) ([]byte, *Person, error) {
-	var data []byte
-	var exp, created, updated, last sql.NullTime
-	var id sql.NullInt64
-	var email, name, role, status sql.NullString
-	err := h.stmts[hotSession].QueryRowContext(ctx, sessionKey(key)).
-		Scan(&data, &exp, &id, &email, &name, &role, &status, &created, &updated, &last)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, nil
-	}
+// session reads a live session with its person (nil when it names none)
+// and, when enrollmentID is one of that person's enrollments, the
+// enrollment (nil otherwise). Data is nil for a missing or expired session.
+func (h *hotStmts) session(ctx context.Context, s *Store, key string, enrollmentID int64) ([]byte, *Person, *Enrollment, error) {
+	rows, err := h.stmts[hotSession].QueryContext(ctx, sessionKey(key), enrollmentID)
 	if err != nil {
-		return nil, nil, translate(err)
+		return nil, nil, nil, translate(err)
 	}
-	if exp.Valid && !exp.Time.After(s.now()) {
-		return nil, nil, nil
+	var found []sessionRow
+	if err := s.reader.ScanRows(ctx, rows, &found); err != nil {
+		return nil, nil, nil, translate(err)
 	}
-	if !id.Valid {
-		return data, nil, nil
+	if len(found) == 0 {
+		return nil, nil, nil, nil
 	}
-	p := &Person{ID: id.Int64, Email: email.String, Name: name.String, Role: role.String, Status: status.String,
-		CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC()}
-	if last.Valid {
-		t := last.Time.UTC()
+	r := &found[0]
+	if r.ExpiresAt != nil && !r.ExpiresAt.After(s.now()) {
+		return nil, nil, nil, nil
+	}
+	if r.Person.ID == 0 {
+		return r.Data, nil, nil, nil
+	}
+	p := &r.Person
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	if p.LastLoginAt != nil {
+		t := p.LastLoginAt.UTC()
 		p.LastLoginAt = &t
 	}
-	return data, p, nil
+	if r.Enrollment.ID == 0 {
+		return r.Data, p, nil, nil
+	}
+	e := &r.Enrollment
+	e.Answers = normalizeAnswers(e.Answers)
+	return r.Data, p, e, nil
 }
 
 func (h *hotStmts) person(ctx context.Context, id int64) (*Person, error) {

@@ -30,7 +30,8 @@ func sessionKey(key string) string {
 // has expired.
 func (s *Store) SessionGet(ctx context.Context, key string) ([]byte, error) {
 	if h := s.hot(ctx); h != nil {
-		return h.session(ctx, s, key)
+		data, _, _, err := h.session(ctx, s, key, 0)
+		return data, err
 	}
 	var row SessionRow
 	err := s.r.NewSelect().Model(&row).
@@ -52,11 +53,20 @@ func (s *Store) SessionGet(ctx context.Context, key string) ([]byte, error) {
 // session; the person is nil when the session names none (or the person
 // is gone).
 func (s *Store) SessionWithPerson(ctx context.Context, key string) ([]byte, *Person, error) {
+	data, p, _, err := s.SessionWithEnrollment(ctx, key, 0)
+	return data, p, err
+}
+
+// SessionWithEnrollment is SessionWithPerson that also reads enrollment
+// enrollmentID in the same query, for requests about one of the person's
+// enrollments. The enrollment is looked for only when the person is
+// returned; then nil means it is not theirs or does not exist.
+func (s *Store) SessionWithEnrollment(ctx context.Context, key string, enrollmentID int64) ([]byte, *Person, *Enrollment, error) {
 	if h := s.hot(ctx); h != nil {
-		return h.sessionWithPerson(ctx, s, key)
+		return h.session(ctx, s, key, enrollmentID)
 	}
 	data, err := s.SessionGet(ctx, key)
-	return data, nil, err
+	return data, nil, nil, err
 }
 
 // SessionSet stores data under key; ttl 0 means no expiry.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -327,6 +328,61 @@ func freshUnmigrated(t *testing.T, d string) config.Database {
 			return target
 		}
 	}
+}
+
+// The prepared reads must prepare on both databases: when one fails, every
+// request quietly takes the slower path and nothing else notices.
+func TestHotReadsPrepare(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		if !db.HotPrepared(context.Background(), s) {
+			t.Fatal("the prepared reads did not prepare")
+		}
+	})
+}
+
+// A request about one enrollment reads it with the session: the same
+// enrollment EnrollmentByID returns when it is the session's person's, and
+// nothing when it is someone else's or does not exist.
+func TestSessionWithEnrollment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		prog, p, e := newEnrollment(t, s)
+		if _, err := s.UpdateEnrollment(ctx, e.ID, func(e *db.Enrollment) error {
+			e.Answers["full_name"] = "Ana A."
+			e.MarkStepCompleted("about")
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		other := &db.Person{Email: "bo@example.org", Name: "Bo"}
+		if err := s.CreatePerson(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		theirs, _, err := s.StartEnrollment(ctx, prog.ID, other.ID, "Bo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SessionSetFor(ctx, "ana", []byte("v"), time.Hour, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.EnrollmentByID(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, who, got, err := s.SessionWithEnrollment(ctx, "ana", e.ID)
+		if err != nil || string(data) != "v" || who == nil || who.ID != p.ID {
+			t.Fatalf("own: %q %+v %v", data, who, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("own enrollment read with the session:\n got %+v\nwant %+v", got, want)
+		}
+		for name, id := range map[string]int64{"someone else's": theirs.ID, "missing": theirs.ID + 100, "none": 0} {
+			data, who, got, err := s.SessionWithEnrollment(ctx, "ana", id)
+			if err != nil || string(data) != "v" || who == nil || who.ID != p.ID || got != nil {
+				t.Fatalf("%s: %q %+v %+v %v", name, data, who, got, err)
+			}
+		}
+	})
 }
 
 // A session names its person, and one read returns both: the person as

@@ -8,6 +8,7 @@ package enroll
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -41,6 +42,24 @@ func Register(s *web.Server, reg *forms.Registry) {
 	r.Post("/enrollments/:id/withdraw", h.signedIn, h.withdraw)
 	r.Post("/enrollments/:id/renew", h.signedIn, h.renew)
 	r.Get("/uploads/:id", h.signedIn, h.download)
+	s.ReadEnrollmentWithSession(enrollmentInPath)
+}
+
+// enrollmentInPath is the :id of the /enrollments/:id routes above (0 for
+// any other path), which the session middleware reads with the session.
+func enrollmentInPath(path string) int64 {
+	rest, ok := strings.CutPrefix(path, "/enrollments/")
+	if !ok {
+		return 0
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
 }
 
 func (h *handlers) signedIn(c *fiber.Ctx) error {
@@ -69,7 +88,12 @@ func (h *handlers) loadOwn(c *fiber.Ctx) (*own, error) {
 		return nil, errNoEnrollment
 	}
 	ctx := c.UserContext()
-	e, err := h.s.Store().EnrollmentByID(ctx, id)
+	e, read := web.SessionEnrollment(c, id)
+	if !read {
+		e, err = h.s.Store().EnrollmentByID(ctx, id)
+	} else if e == nil {
+		err = db.ErrNotFound
+	}
 	if errors.Is(err, db.ErrNotFound) || (err == nil && e.PersonID != web.CurrentPerson(c).ID) {
 		return nil, errNoEnrollment
 	}

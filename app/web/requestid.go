@@ -9,10 +9,11 @@ import (
 
 // Locals keys.
 const (
-	localRequestID = "request_id"
-	localPerson    = "person"
-	localCSRF      = "csrf"
-	localAuth      = "auth"
+	localRequestID  = "request_id"
+	localPerson     = "person"
+	localCSRF       = "csrf"
+	localAuth       = "auth"
+	localEnrollment = "enrollment"
 )
 
 // HeaderRequestID carries the request id both ways.

@@ -34,8 +34,11 @@ type Server struct {
 	// reads it directly and decodes through sessionCache.
 	sessionStorage sessionStorage
 	sessionCache   sessionCache
-	baseOrigin     string
-	shuttingDown   atomic.Bool
+	// enrollmentIn names the enrollment a request path is about (0 for
+	// none), so loadSession reads it along with the session.
+	enrollmentIn func(path string) int64
+	baseOrigin   string
+	shuttingDown atomic.Bool
 }
 
 // Options are the embedded trees the server serves.
