@@ -42,7 +42,7 @@ type Store struct {
 	// Now is the clock; tests replace it.
 	Now      func() time.Time
 	hotStmts *hotStmts
-	save     *saveStmt
+	save     *saveStmts
 }
 
 // Open connects to the database described by d.
@@ -118,7 +118,7 @@ func openSQLite(path string, o Options) (*Store, error) {
 		_ = r.Close()
 		return nil, fmt.Errorf("db: opening %s: %w", path, err2)
 	}
-	return &Store{w: wdb, r: rdb, writer: wdb, reader: rdb, dialect: config.DialectSQLite, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmt{}}, nil
+	return &Store{w: wdb, r: rdb, writer: wdb, reader: rdb, dialect: config.DialectSQLite, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmts{}}, nil
 }
 
 func openPostgres(dsn string, o Options) (*Store, error) {
@@ -143,7 +143,7 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	sqldb.SetConnMaxLifetime(time.Hour)
 	bdb := bun.NewDB(sqldb, pgdialect.New())
-	return &Store{w: bdb, r: bdb, writer: bdb, reader: bdb, dialect: config.DialectPostgres, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmt{}}, nil
+	return &Store{w: bdb, r: bdb, writer: bdb, reader: bdb, dialect: config.DialectPostgres, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmts{}}, nil
 }
 
 func utcNow() time.Time { return time.Now().UTC() }
@@ -174,8 +174,8 @@ func (s *Store) Close() error {
 	if s.hotStmts != nil {
 		s.hotStmts.close()
 	}
-	if s.save != nil && s.save.stmt != nil {
-		_ = s.save.stmt.Close()
+	if s.save != nil {
+		s.save.close()
 	}
 	err := s.writer.Close()
 	if s.reader != s.writer {

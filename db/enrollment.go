@@ -236,6 +236,7 @@ func (s *Store) UpdateEnrollmentFrom(ctx context.Context, start *Enrollment, fre
 			e.Answers = normalizeAnswers(e.Answers)
 		}
 		read := e.Version
+		before := s.saveValues(e, "")
 		if err := fn(e); err != nil {
 			return nil, err
 		}
@@ -246,13 +247,13 @@ func (s *Store) UpdateEnrollmentFrom(ctx context.Context, start *Enrollment, fre
 		var err error
 		if e.ReplaceInterests {
 			err = s.InTx(ctx, func(ctx context.Context, tx *Store) error {
-				if saved, err = tx.writeEnrollment(ctx, e, read); err != nil || !saved {
+				if saved, err = tx.writeEnrollment(ctx, e, read, &before); err != nil || !saved {
 					return err
 				}
 				return tx.replaceInterests(ctx, e)
 			})
 		} else {
-			saved, err = s.writeEnrollment(ctx, e, read)
+			saved, err = s.writeEnrollment(ctx, e, read, &before)
 		}
 		if err != nil {
 			return nil, err
@@ -269,9 +270,10 @@ func (s *Store) UpdateEnrollmentFrom(ctx context.Context, start *Enrollment, fre
 // rarely collide more than a few times.
 const maxUpdateAttempts = 100
 
-// writeEnrollment saves e if its stored version is still read.
-func (s *Store) writeEnrollment(ctx context.Context, e *Enrollment, read int) (bool, error) {
-	if saved, ok, err := s.execSave(ctx, e, read); ok {
+// writeEnrollment saves e if its stored version is still read; before is
+// saveValues of e as read.
+func (s *Store) writeEnrollment(ctx context.Context, e *Enrollment, read int, before *[len(enrollmentColumns)]any) (bool, error) {
+	if saved, ok, err := s.execSave(ctx, e, read, before); ok {
 		return saved, err
 	}
 	res, err := s.w.NewUpdate().Model(e).WherePK().Where("version = ?", read).Exec(ctx)

@@ -589,3 +589,92 @@ func TestParticipantsStampFollowsPairs(t *testing.T) {
 		}
 	})
 }
+
+// A save writes only the columns that changed. Each change must still reach
+// the database, and move the table's data version exactly when the table
+// shows that column; writing every column with its old value moves nothing.
+func TestSavesWriteEachChangedColumn(t *testing.T) {
+	at := time.Date(2026, 3, 4, 5, 6, 7, 8000, time.UTC)
+	cases := []struct {
+		column string
+		shown  bool
+		change func(e *db.Enrollment)
+		check  func(e *db.Enrollment) bool
+	}{
+		{"status", true, func(e *db.Enrollment) { e.Status = db.StatusWaitlisted }, func(e *db.Enrollment) bool { return e.Status == db.StatusWaitlisted }},
+		{"completed_steps", false, func(e *db.Enrollment) { e.MarkStepCompleted("zeta") }, func(e *db.Enrollment) bool { return strings.Contains(e.CompletedSteps, "zeta") }},
+		{"full_name", true, func(e *db.Enrollment) { e.FullName = "Quinn Renamed" }, func(e *db.Enrollment) bool { return e.FullName == "Quinn Renamed" }},
+		{"is_mentor", true, func(e *db.Enrollment) { e.IsMentor = !e.IsMentor }, nil},
+		{"is_mentee", true, func(e *db.Enrollment) { e.IsMentee = !e.IsMentee }, nil},
+		{"time_zone", true, func(e *db.Enrollment) { e.TimeZone = "Pacific/Auckland" }, func(e *db.Enrollment) bool { return e.TimeZone == "Pacific/Auckland" }},
+		{"tz_offset_min", true, func(e *db.Enrollment) { e.TZOffsetMin = 765 }, func(e *db.Enrollment) bool { return e.TZOffsetMin == 765 }},
+		{"avail_mask", true, func(e *db.Enrollment) { e.AvailMask = 0x0F0F0F }, func(e *db.Enrollment) bool { return e.AvailMask == 0x0F0F0F }},
+		{"org", true, func(e *db.Enrollment) { e.Org = "moved-org" }, func(e *db.Enrollment) bool { return e.Org == "moved-org" }},
+		{"level", true, func(e *db.Enrollment) { e.Level = "L9" }, func(e *db.Enrollment) bool { return e.Level == "L9" }},
+		{"time_at_level", false, func(e *db.Enrollment) { e.TimeAtLevel = "5–6 years" }, func(e *db.Enrollment) bool { return e.TimeAtLevel == "5–6 years" }},
+		{"distance_pref", true, func(e *db.Enrollment) { e.DistancePref = "far" }, func(e *db.Enrollment) bool { return e.DistancePref == "far" }},
+		{"track_change", true, func(e *db.Enrollment) { e.TrackChange = "maybe" }, func(e *db.Enrollment) bool { return e.TrackChange == "maybe" }},
+		{"manager_name", false, func(e *db.Enrollment) { e.ManagerName = "New Boss" }, func(e *db.Enrollment) bool { return e.ManagerName == "New Boss" }},
+		{"manager_email", false, func(e *db.Enrollment) { e.ManagerEmail = "boss@example.org" }, func(e *db.Enrollment) bool { return e.ManagerEmail == "boss@example.org" }},
+		{"comments", true, func(e *db.Enrollment) { e.Comments = "changed comment" }, func(e *db.Enrollment) bool { return e.Comments == "changed comment" }},
+		{"submitted_at", true, func(e *db.Enrollment) { e.SubmittedAt = &at }, func(e *db.Enrollment) bool { return e.SubmittedAt != nil && e.SubmittedAt.Equal(at) }},
+		{"decided_at", false, func(e *db.Enrollment) { e.DecidedAt = &at }, func(e *db.Enrollment) bool { return e.DecidedAt != nil && e.DecidedAt.Equal(at) }},
+		{"expires_at", false, func(e *db.Enrollment) { e.ExpiresAt = &at }, func(e *db.Enrollment) bool { return e.ExpiresAt != nil && e.ExpiresAt.Equal(at) }},
+		{"renewed_at", false, func(e *db.Enrollment) { e.RenewedAt = &at }, func(e *db.Enrollment) bool { return e.RenewedAt != nil && e.RenewedAt.Equal(at) }},
+		{"withdrawn_at", false, func(e *db.Enrollment) { e.WithdrawnAt = &at }, func(e *db.Enrollment) bool { return e.WithdrawnAt != nil && e.WithdrawnAt.Equal(at) }},
+		{"withdraw_reason", false, func(e *db.Enrollment) { e.WithdrawReason = "moving away" }, func(e *db.Enrollment) bool { return e.WithdrawReason == "moving away" }},
+		{"answers", false, func(e *db.Enrollment) { e.Answers["extra"] = "kept" }, func(e *db.Enrollment) bool { return e.Answers["extra"] == "kept" }},
+	}
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		w := seedParticipantWorld(t, s, 3)
+		id := w.rows[0].ID
+		version := func() int64 {
+			t.Helper()
+			v, err := s.ParticipantsVersion(ctx, w.programID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		for _, c := range cases {
+			prev, err := s.EnrollmentByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v0 := version()
+			saved, err := s.UpdateEnrollment(ctx, id, func(e *db.Enrollment) error { c.change(e); return nil })
+			if err != nil {
+				t.Fatalf("%s: %v", c.column, err)
+			}
+			back, err := s.EnrollmentByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ok := back.Version == prev.Version+1 && back.Version == saved.Version
+			if c.check != nil {
+				ok = ok && c.check(back)
+			} else {
+				ok = ok && back.IsMentor == saved.IsMentor && back.IsMentee == saved.IsMentee
+			}
+			if !ok {
+				t.Errorf("%s: the change did not reach the database: %+v", c.column, back)
+			}
+			if moved := version() != v0; moved != c.shown {
+				t.Errorf("%s: data version moved = %v, want %v", c.column, moved, c.shown)
+			}
+		}
+		// Every column written with the value it already has.
+		cur, err := s.EnrollmentByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v0 := version()
+		if _, err := s.DB().NewUpdate().Model(cur).WherePK().Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if v := version(); v != v0 {
+			t.Errorf("rewriting unchanged columns moved the version %d → %d", v0, v)
+		}
+	})
+}
