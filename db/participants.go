@@ -317,13 +317,17 @@ func tsQuery(words []string) string {
 	return strings.Join(parts, " & ")
 }
 
-// syncSearch brings SQLite's search index up to date before a search:
-// edits only queue their enrollment (see migration 0005), and this
-// re-indexes the queue in one write transaction. With nothing queued it is
-// one cheap read. Postgres's index is maintained as rows change.
+// syncSearch brings the search index up to date before a search: edits
+// only queue their enrollment (migrations 0005 and 0012), and this
+// re-indexes the queue. On Postgres that is one statement, which takes the
+// queued rows (a concurrent search waits for them, then finds them gone
+// and their documents written) and does nothing when the queue is empty.
+// On SQLite, with nothing queued it is one cheap read; otherwise one write
+// transaction.
 func (s *Store) syncSearch(ctx context.Context) error {
-	if s.dialect != config.DialectSQLite {
-		return nil
+	if s.dialect == config.DialectPostgres {
+		_, err := s.w.NewRaw(pgSyncSearch).Exec(ctx)
+		return translate(err)
 	}
 	var pending bool
 	if err := s.r.NewRaw("SELECT EXISTS (SELECT 1 FROM participant_fts_pending)").Scan(ctx, &pending); err != nil || !pending {
@@ -343,6 +347,12 @@ func (s *Store) syncSearch(ctx context.Context) error {
 		return nil
 	})
 }
+
+const pgSyncSearch = "WITH q AS (DELETE FROM participant_search_pending RETURNING enrollment_id) " +
+	"INSERT INTO participant_search (enrollment_id, doc) " +
+	"SELECT e.id, participant_search_doc(concat_ws(' ', e.full_name, p.email, e.org, e.comments)) " +
+	"FROM q JOIN enrollments AS e ON e.id = q.enrollment_id JOIN people AS p ON p.id = e.person_id " +
+	"ON CONFLICT (enrollment_id) DO UPDATE SET doc = EXCLUDED.doc"
 
 // ListParticipants returns one page of the table: up to Limit rows after
 // After in the requested order, ties broken by id, with their interests
