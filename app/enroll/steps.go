@@ -184,7 +184,7 @@ func (h *handlers) save(c *fiber.Ctx, o *own, st *forms.Step, in map[string][]st
 		if complete && len(errs) == 0 {
 			e.MarkStepCompleted(st.Key)
 		}
-		applyCore(e, forms.Extract(o.def, prev, now), forms.Extract(o.def, answers, now))
+		applyCore(e, forms.ExtractInterests(o.def, prev, now), forms.Extract(o.def, answers, now))
 		return nil
 	})
 	if err != nil {
@@ -203,7 +203,8 @@ func (h *handlers) save(c *fiber.Ctx, o *own, st *forms.Step, in map[string][]st
 }
 
 // applyCore copies the answers staff filter and pair on into the typed,
-// indexed columns, and into the interests table when they changed.
+// indexed columns, and into the interests table when they changed (before
+// needs only its interests).
 func applyCore(e *db.Enrollment, before, core forms.Core) {
 	e.FullName = core.FullName
 	e.IsMentor, e.IsMentee = core.IsMentor, core.IsMentee

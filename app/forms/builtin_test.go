@@ -144,6 +144,16 @@ func TestExtractMentoring(t *testing.T) {
 		t.Fatalf("after JSON: %+v", got)
 	}
 
+	t.Run("interests only", func(t *testing.T) {
+		for _, b := range []Answers{a, withAnswers(a, Answers{"roles": []string{"mentor"}})} {
+			full := Extract(def, b, january)
+			want := Core{MentorInterests: full.MentorInterests, MenteeInterests: full.MenteeInterests}
+			if got := ExtractInterests(def, b, january); !reflect.DeepEqual(got, want) {
+				t.Fatalf("ExtractInterests =\n%+v\nwant\n%+v", got, want)
+			}
+		}
+	})
+
 	t.Run("hidden and invalid answers stay out of the columns", func(t *testing.T) {
 		b := withAnswers(a, Answers{"roles": []string{"mentor"}, "org": "not-an-org", "manager_email": "nobody"})
 		got := Extract(def, b, january)

@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -38,8 +39,23 @@ var ReferenceInstant = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
 // answers are used (checked as of now); a field the definition does not
 // have leaves its column at the zero value.
 func Extract(def *Definition, answers Answers, now time.Time) Core {
+	return extract(def, answers, now, nil)
+}
+
+// ExtractInterests is Extract of the two interest columns only, which a
+// save compares before and after to know whether the interests changed —
+// without validating every other core answer a second time.
+func ExtractInterests(def *Definition, answers Answers, now time.Time) Core {
+	return extract(def, answers, now, []Column{ColMentorInterests, ColMenteeInterests})
+}
+
+// extract is Extract of the columns in only (all of them when nil).
+func extract(def *Definition, answers Answers, now time.Time, only []Column) Core {
 	var c Core
 	for col, f := range def.cols {
+		if only != nil && !slices.Contains(only, col) {
+			continue
+		}
 		v := validValue(def, f, answers, now)
 		if v == nil {
 			continue
