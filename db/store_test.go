@@ -376,6 +376,9 @@ func TestSessionWithEnrollment(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("own enrollment read with the session:\n got %+v\nwant %+v", got, want)
 		}
+		if _, alone, err := s.SessionWithPerson(ctx, "ana"); err != nil || !reflect.DeepEqual(who, alone) {
+			t.Fatalf("the person read with an enrollment differs from the one read alone:\n%+v\n%+v (%v)", who, alone, err)
+		}
 		for name, id := range map[string]int64{"someone else's": theirs.ID, "missing": theirs.ID + 100, "none": 0} {
 			data, who, got, err := s.SessionWithEnrollment(ctx, "ana", id)
 			if err != nil || string(data) != "v" || who == nil || who.ID != p.ID || got != nil {
