@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"cohort/config"
 )
 
 // Program kinds.
@@ -219,6 +221,21 @@ func (s *Store) UpdateProgram(ctx context.Context, p *Program) error {
 		Column("name", "description", "opens_at", "closes_at", "term_days", "settings", "updated_at").
 		WherePK().Exec(ctx)
 	return expectOne(res, err)
+}
+
+// LockProgram reads the program inside a transaction (InTx) to change
+// it: on Postgres the row stays locked until the transaction ends, so two
+// admins saving different settings at once each apply their change to
+// the other's result instead of one overwriting it. (SQLite transactions
+// already run one at a time.)
+func (s *Store) LockProgram(ctx context.Context, id int64) (*Program, error) {
+	p := new(Program)
+	q := s.w.NewSelect().Model(p).Where("id = ?", id)
+	if s.dialect == config.DialectPostgres {
+		q = q.For("UPDATE")
+	}
+	err := q.Scan(ctx)
+	return p, translate(err)
 }
 
 // ProgramByID returns the program or ErrNotFound.

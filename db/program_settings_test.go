@@ -1,12 +1,15 @@
 package db_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"cohort/db"
+	"cohort/db/dbtest"
 )
 
 func TestProgramSettingsDefaults(t *testing.T) {
@@ -63,4 +66,49 @@ func TestProgramSettingsDefaults(t *testing.T) {
 			t.Errorf("%s: CheckinWeeks nil-ness lost (%v)", b, back.CheckinWeeks)
 		}
 	}
+}
+
+// Admins saving different settings of one program at the same moment each
+// keep their change: the program is locked while it is read and written.
+func TestConcurrentProgramSavesKeepEveryChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		prog := &db.Program{Slug: "p", Name: "P", Kind: db.KindMentoring, FormKey: "mentoring"}
+		if err := s.CreateProgram(ctx, prog); err != nil {
+			t.Fatal(err)
+		}
+		const n = 16
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Go(func() {
+				errs <- s.InTx(ctx, func(ctx context.Context, tx *db.Store) error {
+					p, err := tx.LockProgram(ctx, prog.ID)
+					if err != nil {
+						return err
+					}
+					if p.Settings.Flags == nil {
+						p.Settings.Flags = map[string]bool{}
+					}
+					p.Settings.Flags[fmt.Sprint("flag", i)] = true
+					time.Sleep(2 * time.Millisecond) // widen the window a lost update needs
+					return tx.UpdateProgram(ctx, p)
+				})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ProgramByID(ctx, prog.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Settings.Flags) != n {
+			t.Fatalf("%d of %d concurrent changes kept: %v", len(got.Settings.Flags), n, got.Settings.Flags)
+		}
+	})
 }

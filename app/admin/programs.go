@@ -359,7 +359,7 @@ func (h programHandlers) save(c *fiber.Ctx) error {
 		return h.renderProgram(c, p, form, nil, nil)
 	}
 	err = h.s.Store().InTx(c.UserContext(), func(ctx context.Context, tx *db.Store) error {
-		cur, err := tx.ProgramByID(ctx, p.ID)
+		cur, err := tx.LockProgram(ctx, p.ID)
 		if err != nil {
 			return err
 		}
@@ -394,7 +394,7 @@ func (h programHandlers) saveFlags(c *fiber.Ctx) error {
 		}
 	}
 	err = h.s.Store().InTx(c.UserContext(), func(ctx context.Context, tx *db.Store) error {
-		cur, err := tx.ProgramByID(ctx, p.ID)
+		cur, err := tx.LockProgram(ctx, p.ID)
 		if err != nil {
 			return err
 		}

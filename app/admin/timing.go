@@ -297,7 +297,7 @@ func (h programHandlers) saveTiming(c *fiber.Ctx) error {
 		return h.renderProgram(c, p, nil, form, nil)
 	}
 	err = h.s.Store().InTx(c.UserContext(), func(ctx context.Context, tx *db.Store) error {
-		cur, err := tx.ProgramByID(ctx, p.ID)
+		cur, err := tx.LockProgram(ctx, p.ID)
 		if err != nil {
 			return err
 		}
