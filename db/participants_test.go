@@ -406,20 +406,25 @@ func TestParticipantGroups(t *testing.T) {
 	})
 }
 
+// version returns a reader of the program's participant data version.
+func (w *participantWorld) version(t *testing.T, s *db.Store) func() int64 {
+	return func() int64 {
+		t.Helper()
+		v, err := s.ParticipantsVersion(context.Background(), w.programID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
 // The data version moves with every change the table shows, and only
 // then; the search index follows names, comments and emails.
 func TestParticipantsVersionAndSearchFollowChanges(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *db.Store) {
 		ctx := context.Background()
 		w := seedParticipantWorld(t, s, 5)
-		version := func() int64 {
-			t.Helper()
-			v, err := s.ParticipantsVersion(ctx, w.programID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
+		version := w.version(t, s)
 		find := func(q string) int {
 			t.Helper()
 			rows, err := s.ListParticipants(ctx, db.ParticipantPage{Filter: db.ParticipantFilter{ProgramID: w.programID, Words: words(q)}})
@@ -632,14 +637,7 @@ func TestSavesWriteEachChangedColumn(t *testing.T) {
 		ctx := context.Background()
 		w := seedParticipantWorld(t, s, 3)
 		id := w.rows[0].ID
-		version := func() int64 {
-			t.Helper()
-			v, err := s.ParticipantsVersion(ctx, w.programID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
+		version := w.version(t, s)
 		for _, c := range cases {
 			prev, err := s.EnrollmentByID(ctx, id)
 			if err != nil {
