@@ -122,6 +122,8 @@ func TestBrowserStaffPairs(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#suggest-`+id)),
 		chromedp.WaitVisible(chromedp.CSS(`#suggestions-`+id+` .pair-suggestions tbody tr`)),
 	)
+	// Keyboard users land on the list's heading, not on the removed link.
+	poll("focus on the suggestions heading", `document.activeElement && document.activeElement.id === "suggestions-title-`+id+`"`)
 	marker(1)
 	partner, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`.pair-suggestions tbody tr:first-child td:nth-child(2)`)))
 	if err != nil || strings.TrimSpace(partner) == "" {
@@ -137,6 +139,7 @@ func TestBrowserStaffPairs(t *testing.T) {
 	if err != nil || !strings.Contains(msg, partner) || !strings.Contains(msg, mentee.FullName) {
 		t.Fatalf("confirmation %q, %v (partner %q)", msg, err, partner)
 	}
+	poll("focus on the confirmation's heading", `document.activeElement && document.activeElement.id === "suggestions-title-`+id+`"`)
 	// The row refreshes itself and shows the person paired.
 	poll("the Paired badge on the row", `!!document.querySelector("#row-`+id+` #paired-`+id+`")`)
 	marker(1)
@@ -160,6 +163,7 @@ func TestBrowserStaffPairs(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#pair-`+pid+` button.danger`)),
 		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` .status-ended`)),
 	)
+	poll("focus on the ended pair's status", `document.activeElement && document.activeElement.id === "ended-`+pid+`"`)
 	ended, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#pair-`+pid)))
 	if err != nil || !strings.Contains(strings.ToLower(ended), "ended") || !strings.Contains(ended, "Schedules no longer overlap") {
 		t.Fatalf("ended row %q, %v", ended, err)

@@ -76,6 +76,7 @@ func (h handlers) endOrRow(c *fiber.Ctx) error {
 	}
 	field := reasonField(pair.ID)
 	form := web.NewForm(nil)
+	justEnded := false
 	reason, msg := CleanReason(c.FormValue("reason"))
 	if msg != "" {
 		form = web.NewForm(map[string]string{field: c.FormValue("reason")})
@@ -90,13 +91,14 @@ func (h handlers) endOrRow(c *fiber.Ctx) error {
 			return err
 		}
 		pairChanged(c, ended)
+		justEnded = true // focus moves to the row's new status
 	}
 	row, err := h.pairRow(c, p.ID, pair.ID)
 	if err != nil {
 		return err
 	}
 	return h.s.Render(c, "pages/pairs_list", "partials/pairs_row", fiber.Map{
-		"Program": p, "Pair": row, "EndForm": form, "MaxReason": MaxEndReason,
+		"Program": p, "Pair": row, "EndForm": form, "MaxReason": MaxEndReason, "JustEnded": justEnded,
 	})
 }
 

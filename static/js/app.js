@@ -7,11 +7,13 @@
   document.documentElement.dataset.js = "on";
 
   // Move focus where a screen-reader or keyboard user needs it after htmx
-  // swaps content: an error summary first, else the new main heading.
+  // swaps content: an error summary first, else the swapped region's
+  // heading (a page's h1, or the h2 of a region inside a page).
   document.addEventListener("htmx:afterSettle", function (ev) {
     var root = ev.detail && ev.detail.elt ? ev.detail.elt : document;
+    var region = root.matches && root.matches("main, [data-focus-heading]") ? root : root.querySelector("[data-focus-heading]");
     var target = root.querySelector("[data-autofocus], .error-summary") ||
-      (root.matches && root.matches("main, [data-focus-heading]") ? root.querySelector("h1") : null);
+      (region ? region.querySelector("h1, h2") : null);
     if (target) {
       // Headings and summaries need tabindex=-1 to take focus; controls
       // already can, and -1 would drop them out of the Tab order.
