@@ -159,12 +159,11 @@ func (h *hotStmts) session(ctx context.Context, s *Store, key string, enrollment
 		return data, nil, nil, nil
 	}
 	p := &Person{ID: id.Int64, Email: email.String, Name: name.String, Role: role.String, Status: status.String,
-		CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC()}
+		CreatedAt: created.Time, UpdatedAt: updated.Time}
 	if last.Valid {
-		t := last.Time.UTC()
-		p.LastLoginAt = &t
+		p.LastLoginAt = &last.Time
 	}
-	return data, p, nil, nil
+	return data, inUTC(p), nil, nil
 }
 
 // sessionRow is one row of hotSessionEnrollment.
@@ -194,12 +193,7 @@ func (h *hotStmts) sessionEnrollment(ctx context.Context, s *Store, key string, 
 	if r.Person.ID == 0 {
 		return r.Data, nil, nil, nil
 	}
-	p := &r.Person
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-	if p.LastLoginAt != nil {
-		t := p.LastLoginAt.UTC()
-		p.LastLoginAt = &t
-	}
+	p := inUTC(&r.Person)
 	if r.Enrollment.ID == 0 {
 		return r.Data, p, nil, nil
 	}
@@ -215,12 +209,21 @@ func (h *hotStmts) person(ctx context.Context, id int64) (*Person, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	if last.Valid {
-		t := last.Time.UTC()
+		p.LastLoginAt = &last.Time
+	}
+	return inUTC(p), nil
+}
+
+// inUTC sets p's times in UTC, as the store writes them, whatever zone the
+// driver read them in.
+func inUTC(p *Person) *Person {
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	if p.LastLoginAt != nil {
+		t := p.LastLoginAt.UTC()
 		p.LastLoginAt = &t
 	}
-	return p, nil
+	return p
 }
 
 func (h *hotStmts) stamp(ctx context.Context, programID int64) (v, total, active, ended int64, err error) {

@@ -135,7 +135,7 @@ const participantColumns = "e.id, e.person_id, e.full_name, p.email, e.status, e
 
 // pairedExpr is true for an enrollment in a pair that has not ended, on
 // either side (the pairs_mentor_idx and pairs_mentee_idx answer it).
-const pairedExpr = "EXISTS (SELECT 1 FROM pairs AS pr WHERE pr.status <> 'ended' " +
+const pairedExpr = "EXISTS (SELECT 1 FROM pairs AS pr WHERE pr.status <> '" + PairEnded + "' " +
 	"AND (pr.mentor_enrollment_id = e.id OR pr.mentee_enrollment_id = e.id))"
 
 // sqliteSortIndex names the index that walks a program's enrollments in

@@ -58,6 +58,10 @@ var (
 )
 
 const (
+	// DefaultReminderAfterDays is ReminderAfterDays when unset.
+	DefaultReminderAfterDays = 3
+	// DefaultReminderMax is ReminderMax when unset.
+	DefaultReminderMax = 2
 	// DefaultRetentionDays is RetentionDays when unset.
 	DefaultRetentionDays = 365
 	// DefaultDigestWaitingDays is DigestWaitingDays when unset.
@@ -124,7 +128,7 @@ func positiveSorted(v, def []int) []int {
 // ReminderDays is ReminderAfterDays with its default.
 func (ps ProgramSettings) ReminderDays() int {
 	if ps.ReminderAfterDays <= 0 {
-		return 3
+		return DefaultReminderAfterDays
 	}
 	return ps.ReminderAfterDays
 }
@@ -135,7 +139,7 @@ func (ps ProgramSettings) ReminderLimit() int {
 	case ps.ReminderMax < 0:
 		return 0
 	case ps.ReminderMax == 0:
-		return 2
+		return DefaultReminderMax
 	}
 	return ps.ReminderMax
 }

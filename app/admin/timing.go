@@ -43,7 +43,7 @@ var timingLimits = struct {
 }{
 	maxReminderAfterDays, maxReminders, maxCheckinWeek, maxEndNoticeDays,
 	maxPairTermDays, maxRetentionDays, maxDigestWaitingDays, maxListEntries,
-	db.ProgramSettings{}.ReminderDays(), db.ProgramSettings{}.ReminderLimit(),
+	db.DefaultReminderAfterDays, db.DefaultReminderMax,
 	listValue(db.DefaultCheckinWeeks), listValue(db.DefaultEndNoticeDays),
 	db.DefaultRetentionDays, db.DefaultDigestWaitingDays,
 }

@@ -8,10 +8,10 @@ import (
 
 // resultCache keeps recent participant-table answers (pages, facet counts,
 // facet values, rendered partials and API pages), keyed by program, data
-// version and the canonical query.
-// The data version (db.ParticipantsStamp: the version triggers bump in the
-// same transaction as any change to enrollments, with the program's pair
-// counts, which every pair write moves) changes with anything the table shows, so an entry can never be
+// version and the canonical query. The data version (db.ParticipantsStamp:
+// the version triggers bump in the same transaction as any change to
+// enrollments, with the program's pair counts, which every pair write
+// moves) changes with anything the table shows, so an entry can never be
 // served for data newer than it was computed from: there is no expiry to
 // tune and nothing to invalidate by hand, on one instance or many. Facets
 // over a large program cost tens of milliseconds; with the cache, a

@@ -108,9 +108,9 @@ func newRowView(r *db.ParticipantRow, lv *labeler, sc *scope, q participants.Que
 		ID: r.ID, Name: r.FullName, Email: r.Email, Status: r.Status, StatusLabel: statusLabel(r.Status),
 		Roles: roles(r.IsMentor, r.IsMentee), Org: lv.label(forms.ColOrg, r.Org), Level: lv.label(forms.ColLevel, r.Level),
 		Zone: r.TimeZone, CanEdit: sc.canEdit, Paired: r.Paired,
-		Link:   sc.base() + "/" + strconv.FormatInt(r.ID, 10) + qs(q),
-		RowURL: sc.base() + "/" + strconv.FormatInt(r.ID, 10) + qs(q) + sep(q) + "refresh=row",
+		Link: sc.base() + "/" + strconv.FormatInt(r.ID, 10) + qs(q),
 	}
+	v.RowURL = v.Link + sep(q) + "refresh=row"
 	if v.Name == "" {
 		v.Name = "(no name yet)"
 	}
