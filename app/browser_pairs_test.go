@@ -14,9 +14,7 @@ import (
 	"cohort/app/browsertest"
 	"cohort/app/demo"
 	"cohort/app/pairs"
-	"cohort/config"
 	"cohort/db"
-	"cohort/db/dbtest"
 )
 
 // Staff pair a mentee from the participant table without leaving it: the
@@ -25,15 +23,8 @@ import (
 // marker on window survives), and on the pairs list the pair ends with a
 // reason, again in place.
 func TestBrowserStaffPairs(t *testing.T) {
-	s := dbtest.New(t, config.DialectSQLite)
+	s, prog := staffWorld(t)
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, s, demo.Options{Participants: 200, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	prog, err := s.ProgramBySlug(ctx, demo.ProgramSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A mentee (only) with at least one suggestion, as the service ranks them.
 	sv := pairs.NewService(s, "browser-test-secret")
 	pool, err := sv.LoadPool(ctx, prog)
@@ -94,16 +85,8 @@ func TestBrowserStaffPairs(t *testing.T) {
 	}
 
 	list := "/staff/programs/" + demo.ProgramSlug + "/participants"
-	wait("signing in and opening the table",
-		chromedp.Navigate(base+"/"),
-		chromedp.Click(chromedp.CSS(`input[name="email"][value="`+demo.StaffEmail+`"]`)),
-		chromedp.Click(chromedp.CSS(`.dev-login button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#me-title`)),
-		chromedp.Navigate(base+"/staff"),
-		chromedp.Click(chromedp.CSS(`a[href="`+list+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#staff-results table`)),
-		// The unpaired mentees, narrowed to this one by name (a shared link
-		// of the filtered table).
+	wait("signing in and opening the table", openStaffTable(base)...)
+	wait("the unpaired mentees, narrowed to this one by name (a shared link of the filtered table)",
 		chromedp.Navigate(base+list+"?role=mentee&paired=no&q="+url.QueryEscape(mentee.FullName)),
 		chromedp.WaitVisible(chromedp.CSS(`#row-`+id)),
 	)

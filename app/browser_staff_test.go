@@ -22,15 +22,8 @@ import (
 // a marker set on window survives), the URL carries the filters so a
 // reload or a shared link shows the same, and a row opens inline.
 func TestBrowserStaffFilters(t *testing.T) {
-	s := dbtest.New(t, config.DialectSQLite)
+	s, prog := staffWorld(t)
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, s, demo.Options{Participants: 200, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	prog, err := s.ProgramBySlug(ctx, demo.ProgramSlug)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// What the filtered table must show, from the store.
 	want, err := s.ListParticipants(ctx, db.ParticipantPage{Limit: 1000, Filter: db.ParticipantFilter{
 		ProgramID: prog.ID, Interests: []string{"leadership"}, TZMinMinutes: ptrInt(-300), TZMaxMinutes: ptrInt(120)}})
@@ -47,15 +40,7 @@ func TestBrowserStaffFilters(t *testing.T) {
 		}
 	}
 
-	err = chromedp.Do(b,
-		chromedp.Navigate(base+"/"),
-		chromedp.Click(chromedp.CSS(`input[name="email"][value="`+demo.StaffEmail+`"]`)),
-		chromedp.Click(chromedp.CSS(`.dev-login button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#me-title`)),
-		chromedp.Navigate(base+"/staff"),
-		chromedp.Click(chromedp.CSS(`a[href="/staff/programs/`+demo.ProgramSlug+`/participants"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#staff-results table`)),
-	)
+	err = chromedp.Do(b, openStaffTable(base)...)
 	if err != nil {
 		t.Fatal("opening the participant table:", err)
 	}
@@ -148,3 +133,33 @@ func TestBrowserStaffFilters(t *testing.T) {
 }
 
 func ptrInt(n int) *int { return &n }
+
+// staffWorld is the demo program with 200 participants, for the staff
+// journeys.
+func staffWorld(t *testing.T) (*db.Store, *db.Program) {
+	t.Helper()
+	s := dbtest.New(t, config.DialectSQLite)
+	ctx := context.Background()
+	if _, err := demo.Seed(ctx, s, demo.Options{Participants: 200, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	prog, err := s.ProgramBySlug(ctx, demo.ProgramSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, prog
+}
+
+// openStaffTable signs in as demo staff and opens the participant table
+// from the staff page, as a person would.
+func openStaffTable(base string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/"),
+		chromedp.Click(chromedp.CSS(`input[name="email"][value="` + demo.StaffEmail + `"]`)),
+		chromedp.Click(chromedp.CSS(`.dev-login button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#me-title`)),
+		chromedp.Navigate(base + "/staff"),
+		chromedp.Click(chromedp.CSS(`a[href="/staff/programs/` + demo.ProgramSlug + `/participants"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#staff-results table`)),
+	}
+}
