@@ -5,8 +5,11 @@
 package config
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -36,7 +39,7 @@ const devSecret = "development-secret-key-not-for-production-use-0123456789"
 type Config struct {
 	Env     string `env:"APP_ENV" envDefault:"development"`
 	Port    int    `env:"PORT" envDefault:"8080"`
-	BaseURL string `env:"BASE_URL" envDefault:"http://localhost:8080"`
+	BaseURL string `env:"BASE_URL"` // unset: http://localhost:PORT, so mail links follow PORT
 
 	DatabaseURL string `env:"DATABASE_URL"`
 	DataDir     string `env:"DATA_DIR" envDefault:"./data"`
@@ -107,6 +110,11 @@ type Config struct {
 	SMTPTLS  string `env:"SMTP_TLS" envDefault:"starttls"`
 	MailFrom string `env:"MAIL_FROM" envDefault:"Cohort <cohort@localhost>"`
 
+	// SMTPCAFile names a PEM file of extra root certificates, added to the
+	// system's, for SMTP servers whose certificate a private CA signed.
+	// There is deliberately no setting that skips verification.
+	SMTPCAFile string `env:"SMTP_CA_FILE"`
+
 	// Uploaded files (enrollment file fields) live here, outside any served
 	// directory, under random names. Empty means DATA_DIR/uploads.
 	UploadDir string `env:"UPLOAD_DIR"`
@@ -159,38 +167,68 @@ func Load(dir string) (*Config, error) {
 
 // FromMap builds a Config from a map of variables (no dotenv files). Tests
 // use it to configure an instance without touching the process environment.
+// A value that does not parse is listed together with every validation
+// problem, so one typo does not hide the rest.
 func FromMap(vars map[string]string) (*Config, error) {
 	var c Config
+	var p Problems
 	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
-		return nil, parseProblems(err)
+		failed, probs, err := parseProblems(err)
+		if err != nil {
+			return nil, err
+		}
+		p = probs
+		// Parse again without the variables that failed: they take their
+		// defaults, so validation reports the other variables' problems
+		// and not a second one ("must be positive") for a value it never
+		// saw.
+		rest := maps.Clone(vars)
+		for _, name := range failed {
+			delete(rest, name)
+		}
+		c = Config{}
+		if err := env.ParseWithOptions(&c, env.Options{Environment: rest}); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
 	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
-		return nil, err
+		var vp Problems
+		if !errors.As(err, &vp) {
+			return nil, err
+		}
+		p = append(p, vp...)
+	}
+	if len(p) > 0 {
+		sort.Strings(p)
+		return nil, p
 	}
 	return &c, nil
 }
 
 // parseProblems turns caarlos0/env's parse errors, which name the Go field
-// (ReadTimeout), into Problems naming the variable (READ_TIMEOUT).
-func parseProblems(err error) error {
+// (ReadTimeout), into Problems naming the variable (READ_TIMEOUT), and
+// returns the names of the variables that failed. An error that is not
+// about one variable's value comes back as err.
+func parseProblems(err error) (failed []string, p Problems, _ error) {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return fmt.Errorf("config: %w", err)
+		return nil, nil, fmt.Errorf("config: %w", err)
 	}
-	var p Problems
 	for _, e := range agg.Errors {
 		var pe env.ParseError
-		if errors.As(e, &pe) {
-			if f, ok := reflect.TypeFor[Config]().FieldByName(pe.Name); ok && f.Tag.Get("env") != "" {
-				p = append(p, fmt.Sprintf("%s: %v", f.Tag.Get("env"), pe.Err))
-				continue
-			}
+		if !errors.As(e, &pe) {
+			return nil, nil, fmt.Errorf("config: %w", err)
 		}
-		p = append(p, e.Error())
+		f, ok := reflect.TypeFor[Config]().FieldByName(pe.Name)
+		name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		if !ok || name == "" {
+			return nil, nil, fmt.Errorf("config: %w", err)
+		}
+		failed = append(failed, name)
+		p = append(p, fmt.Sprintf("%s: %v", name, pe.Err))
 	}
-	sort.Strings(p)
-	return p
+	return failed, p, nil
 }
 
 func environ() map[string]string {
@@ -245,6 +283,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.PairIDHashSecret == "" && c.Env != EnvProduction {
 		c.PairIDHashSecret = devSecret
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	for i, tp := range c.TrustedProxies {
@@ -384,6 +425,9 @@ func (c *Config) authProblems() []string {
 	if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
 		p = append(p, "SMTP_USERNAME and SMTP_PASSWORD must be set together")
 	}
+	if _, err := c.SMTPRootCAs(); err != nil {
+		p = append(p, err.Error())
+	}
 	return p
 }
 
@@ -423,6 +467,13 @@ func (c *Config) productionProblems(u *url.URL) []string {
 	if c.SMTPHost != "" && c.SMTPTLS == "none" {
 		p = append(p, "SMTP_TLS=none is not allowed in production")
 	}
+	// SQLite is a fine production database on one machine, but a relative
+	// path lands wherever the process happens to start (in a container: its
+	// throw-away layer), and the data is gone with the next deploy.
+	if db := c.Database(); db.Dialect == DialectSQLite && !filepath.IsAbs(db.DSN) {
+		p = append(p, fmt.Sprintf("the SQLite database %q must be an absolute path in production: "+
+			"set DATA_DIR to a persistent volume (e.g. /data) or DATABASE_URL to postgres://… or sqlite:/ABSOLUTE/PATH", db.DSN))
+	}
 	return p
 }
 
@@ -431,4 +482,43 @@ func (c *Config) jobsProblems() []string {
 		return []string{fmt.Sprintf("JOBS_TIME_ZONE must be an IANA time zone such as UTC or Europe/Berlin (got %q)", c.JobsTimeZone)}
 	}
 	return nil
+}
+
+// SMTPRootCAs is the certificate pool SMTP connections verify the server
+// against: nil (the system's roots) without SMTP_CA_FILE, else the system's
+// roots plus every certificate in that file. A file that cannot be read or
+// holds no valid certificate is an error, not a silent fallback.
+func (c *Config) SMTPRootCAs() (*x509.CertPool, error) {
+	if c.SMTPCAFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.SMTPCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_CA_FILE cannot be read: %v", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	n := 0
+	for rest := b; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("SMTP_CA_FILE %s: certificate %d does not parse: %v", c.SMTPCAFile, n+1, err)
+		}
+		pool.AddCert(cert)
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("SMTP_CA_FILE %s holds no PEM certificate", c.SMTPCAFile)
+	}
+	return pool, nil
 }

@@ -1,7 +1,14 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,11 +156,12 @@ func TestProduction(t *testing.T) {
 				"PAIR_ID_HASH_SECRET is required",
 				"BASE_URL must use https",
 				"SMTP_HOST is required",
+				"must be an absolute path in production",
 			},
 		},
 		{
 			name: "bare production with dev conveniences on",
-			vars: map[string]string{"APP_ENV": "production", "DEV_LOGIN": "true", "SEED_DEMO": "true"},
+			vars: map[string]string{"APP_ENV": "production", "DEV_LOGIN": "true", "SEED_DEMO": "true", "DATA_DIR": "/data"},
 			wantProbs: []string{
 				"SECRET_KEY is required",
 				"PAIR_ID_HASH_SECRET is required",
@@ -187,6 +195,26 @@ func TestProduction(t *testing.T) {
 			name:      "http BASE_URL",
 			vars:      with(validProduction(), "BASE_URL", "http://cohort.example.org"),
 			wantProbs: []string{"BASE_URL must use https"},
+		},
+		{
+			name:      "SQLite under the default relative DATA_DIR",
+			vars:      with(validProduction(), "DATABASE_URL", ""),
+			wantProbs: []string{`SQLite database "data/cohort.db" must be an absolute path`},
+		},
+		{
+			name:      "SQLite at a relative DATABASE_URL path",
+			vars:      with(validProduction(), "DATABASE_URL", "sqlite:cohort.db"),
+			wantProbs: []string{`SQLite database "cohort.db" must be an absolute path`},
+		},
+		{
+			name: "parse errors listed with validation problems",
+			vars: with(validProduction(), "READ_TIMEOUT", "abc", "PORT", "eighty", "LOG_LEVEL", "loud", "SECRET_KEY", ""),
+			wantProbs: []string{
+				"READ_TIMEOUT: ",
+				"PORT: ",
+				"LOG_LEVEL must be",
+				"SECRET_KEY is required",
+			},
 		},
 		{
 			name: "mixed with general problems",
@@ -250,6 +278,22 @@ func TestProduction(t *testing.T) {
 			}
 		}
 	})
+
+	// SQLite on a volume is a supported production database on one machine.
+	for _, vars := range []map[string]string{
+		with(validProduction(), "DATABASE_URL", "", "DATA_DIR", "/data"),
+		with(validProduction(), "DATABASE_URL", "sqlite:/var/lib/cohort/cohort.db"),
+	} {
+		t.Run("SQLite at "+vars["DATA_DIR"]+vars["DATABASE_URL"], func(t *testing.T) {
+			c, err := FromMap(vars)
+			if err != nil {
+				t.Fatalf("SQLite production config refused: %v", err)
+			}
+			if d := c.Database(); d.Dialect != DialectSQLite || !filepath.IsAbs(d.DSN) {
+				t.Errorf("Database() = %+v, want SQLite at an absolute path", d)
+			}
+		})
+	}
 
 	t.Run("explicit overrides kept", func(t *testing.T) {
 		c, err := FromMap(with(validProduction(), "LOG_FORMAT", "text", "MIGRATE_ON_START", "true"))
@@ -533,4 +577,118 @@ func TestSecureCookies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A value that does not parse is reported once, under its variable, next to
+// every other problem; its bad value does not also fail validation as zero.
+func TestParseErrorsListedWithValidation(t *testing.T) {
+	_, err := FromMap(map[string]string{"READ_TIMEOUT": "abc", "PORT": "0", "LOG_LEVEL": "loud", "DEV_LOGIN": "perhaps"})
+	var probs Problems
+	if !errors.As(err, &probs) {
+		t.Fatalf("error %T %v is not Problems", err, err)
+	}
+	want := []string{"DEV_LOGIN: ", "LOG_LEVEL must be", "PORT must be between", "READ_TIMEOUT: "}
+	if len(probs) != len(want) {
+		t.Errorf("got %d problems, want %d:\n%s", len(probs), len(want), err)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(probs, func(p string) bool { return strings.HasPrefix(p, w) }) {
+			t.Errorf("no problem starts with %q in:\n%s", w, err)
+		}
+	}
+	if strings.Contains(err.Error(), "READ_TIMEOUT must be a positive") {
+		t.Errorf("READ_TIMEOUT reported twice:\n%s", err)
+	}
+	if !slices.IsSorted(probs) {
+		t.Errorf("problems are not sorted: %q", probs)
+	}
+}
+
+// Without BASE_URL, links point at the port the server listens on.
+func TestBaseURLFollowsPort(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"default port", map[string]string{}, "http://localhost:8080"},
+		{"PORT set", map[string]string{"PORT": "18200"}, "http://localhost:18200"},
+		{"test env", map[string]string{"APP_ENV": "test", "PORT": "9001"}, "http://localhost:9001"},
+		{"BASE_URL wins", map[string]string{"PORT": "18200", "BASE_URL": "http://cohort.local:8080/"}, "http://cohort.local:8080"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromMap(tt.vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.BaseURL != tt.want {
+				t.Errorf("BaseURL = %q, want %q", c.BaseURL, tt.want)
+			}
+		})
+	}
+}
+
+// SMTP_CA_FILE must be a readable file with at least one certificate; a
+// mistake is a configuration problem at start, not a mail failure later.
+func TestSMTPCAFile(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.pem")
+	writeFile(t, dir, "garbage.pem", "not a certificate\n")
+	badCert := filepath.Join(dir, "bad.pem")
+	writeFile(t, dir, "bad.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+	good := filepath.Join(dir, "ca.pem")
+	writeFile(t, dir, "ca.pem", selfSignedPEM(t))
+	tests := []struct {
+		name, file, wantProb string
+	}{
+		{"missing file", filepath.Join(dir, "nope.pem"), "SMTP_CA_FILE cannot be read"},
+		{"no certificate", garbage, "holds no PEM certificate"},
+		{"broken certificate", badCert, "does not parse"},
+		{"valid", good, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromMap(map[string]string{"SMTP_CA_FILE": tt.file})
+			if tt.wantProb == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				pool, err := c.SMTPRootCAs()
+				if err != nil || pool == nil {
+					t.Fatalf("SMTPRootCAs() = %v, %v", pool, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantProb) {
+				t.Fatalf("error %v, want one containing %q", err, tt.wantProb)
+			}
+		})
+	}
+	c, err := FromMap(map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pool, err := c.SMTPRootCAs(); pool != nil || err != nil {
+		t.Errorf("without SMTP_CA_FILE SMTPRootCAs() = %v, %v; want nil, nil (system roots)", pool, err)
+	}
+}
+
+// selfSignedPEM is a fresh CA certificate in PEM form.
+func selfSignedPEM(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }

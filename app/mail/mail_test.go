@@ -378,3 +378,51 @@ func TestFailureNeverRecordsBody(t *testing.T) {
 		}
 	})
 }
+
+// An SMTP server whose certificate a private CA signed is refused (as it
+// must be: verification is never skipped) until SMTP_CA_FILE names that CA;
+// then mail goes through STARTTLS with the password.
+func TestSMTPPrivateCA(t *testing.T) {
+	serverTLS, caFile := smtptest.PrivateCA(t)
+	srv := smtptest.Start(t, smtptest.Options{TLS: serverTLS, RequireAuth: true})
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"system roots only", nil, "certificate signed by unknown authority"},
+		{"SMTP_CA_FILE", map[string]string{"SMTP_CA_FILE": caFile}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := mergeEnv(srv.Env(), tt.env)
+			if env["SMTP_TLS"] != "starttls" {
+				t.Fatalf("smtptest with TLS asks for SMTP_TLS=%q", env["SMTP_TLS"])
+			}
+			cfg := apptest.Config(t, env)
+			sender, err := mail.NewSender(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := len(srv.Messages())
+			err = sender.Send(context.Background(), "Cohort <cohort@example.org>",
+				mail.Message{To: "ada@example.org", Subject: "Hello", Text: "over TLS"})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Send error = %v, want %q", err, tt.wantErr)
+				}
+				if len(srv.Messages()) != before {
+					t.Fatal("the message was delivered to an unverified server")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			msgs := srv.Messages()
+			if len(msgs) != before+1 || msgs[len(msgs)-1].Text != "over TLS" {
+				t.Fatalf("received %+v", msgs)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -51,6 +52,19 @@ func NewSender(cfg *config.Config) (Sender, error) {
 	opts := []gomail.Option{
 		gomail.WithPort(cfg.SMTPPort),
 		gomail.WithTimeout(smtpTimeout),
+	}
+	// SMTP_CA_FILE adds a private CA's roots to the system's; config has
+	// already refused a file that cannot be read.
+	roots, err := cfg.SMTPRootCAs()
+	if err != nil {
+		return nil, err
+	}
+	if roots != nil {
+		opts = append(opts, gomail.WithTLSConfig(&tls.Config{
+			ServerName: cfg.SMTPHost,
+			RootCAs:    roots,
+			MinVersion: gomail.DefaultTLSMinVersion,
+		}))
 	}
 	encrypted := true
 	switch cfg.SMTPTLS {

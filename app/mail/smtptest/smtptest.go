@@ -1,19 +1,30 @@
 // Package smtptest runs an in-process SMTP server for tests: it records what
 // it receives and can refuse on purpose, so the real SMTP sender is tested
-// end to end without a mail server. Plain SMTP only (no TLS): configure the
-// app with SMTP_TLS=none.
+// end to end without a mail server. Plain SMTP by default (the app is
+// configured with SMTP_TLS=none); with Options.TLS it offers STARTTLS, and
+// PrivateCA makes a certificate signed by a CA only the test trusts.
 package smtptest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +56,9 @@ type Options struct {
 	// RejectRecipients answers RCPT TO for these addresses with a
 	// permanent 550 (no such mailbox).
 	RejectRecipients []string
+	// TLS, when set, makes the server offer STARTTLS with this
+	// configuration (see PrivateCA); Env then asks for SMTP_TLS=starttls.
+	TLS *tls.Config
 }
 
 // Received is one message the server accepted.
@@ -87,6 +101,7 @@ func Start(t testing.TB, opts Options) *Server {
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
 	s.srv.MaxMessageBytes = 10 << 20
+	s.srv.TLSConfig = opts.TLS
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -122,6 +137,9 @@ func (s *Server) Env() map[string]string {
 		"SMTP_HOST": s.Host(),
 		"SMTP_PORT": strconv.Itoa(s.Port()),
 		"SMTP_TLS":  "none",
+	}
+	if s.opts.TLS != nil {
+		env["SMTP_TLS"] = "starttls"
 	}
 	if s.opts.RequireAuth {
 		env["SMTP_USERNAME"], env["SMTP_PASSWORD"] = s.opts.Username, s.opts.Password
@@ -289,4 +307,46 @@ func textPart(contentType, encoding string, body io.Reader) (string, error) {
 		return strings.ReplaceAll(string(b), "\r\n", "\n"), err
 	}
 	return "", errors.New("not text")
+}
+
+// PrivateCA makes a certificate authority no system trusts and a server
+// certificate it signs for 127.0.0.1 and localhost. It returns the server's
+// TLS configuration (for Options.TLS) and the path of the CA certificate in
+// PEM form (for SMTP_CA_FILE).
+func PrivateCA(t testing.TB) (server *tls.Config, caFile string) {
+	t.Helper()
+	must := func(err error) {
+		if err != nil {
+			t.Fatalf("smtptest: private CA: %v", err)
+		}
+	}
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(err)
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "smtptest private CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	must(err)
+	ca, err := x509.ParseCertificate(caDER)
+	must(err)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(err)
+	leafTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, caKey)
+	must(err)
+	caFile = filepath.Join(t.TempDir(), "smtp-ca.pem")
+	must(os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600))
+	server = &tls.Config{
+		Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: key}},
+		MinVersion:   tls.VersionTLS12,
+	}
+	return server, caFile
 }
