@@ -164,6 +164,8 @@ func serve(stderr io.Writer) error {
 		if len(applied) > 0 {
 			log.Info("migrations applied", "names", strings.Join(applied, ","))
 		}
+	} else if err := checkMigrated(ctx, store); err != nil {
+		return err
 	}
 	if *cfg.SeedDemo {
 		if err := seedIfEmpty(ctx, store, log); err != nil {
@@ -226,6 +228,25 @@ func serve(stderr io.Writer) error {
 	stopJobs()
 	stopMail()
 	return err
+}
+
+// checkMigrated refuses to serve a database that lacks migrations this
+// binary needs: every request would otherwise fail on a missing table or
+// column.
+func checkMigrated(ctx context.Context, store *db.Store) error {
+	pending, err := store.PendingMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("checking the database schema: %w", err)
+	}
+	switch n := len(pending); n {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("1 migration is pending (%s); run `cohort migrate up` first (MIGRATE_ON_START is off)", pending[0])
+	default:
+		return fmt.Errorf("%d migrations are pending (%s … %s); run `cohort migrate up` first (MIGRATE_ON_START is off)",
+			n, pending[0], pending[n-1])
+	}
 }
 
 func seedIfEmpty(ctx context.Context, store *db.Store, log *slog.Logger) error {

@@ -95,6 +95,24 @@ func (s *Store) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error
 	return out, err
 }
 
+// PendingMigrations names the migrations this binary knows that the
+// database has not applied, oldest first. serve checks it when it does not
+// migrate itself, so an unmigrated database stops start-up with a clear
+// message instead of failing requests with "no such table".
+func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
+	st, err := s.MigrationStatuses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var pending []string
+	for _, m := range st {
+		if !m.Applied {
+			pending = append(pending, m.Name)
+		}
+	}
+	return pending, nil
+}
+
 // withMigrationLock initialises the bookkeeping tables and runs fn while
 // holding a lock that a crashed holder cannot leave behind: a session
 // advisory lock on a pinned Postgres connection, an flock on a file beside
