@@ -1,7 +1,7 @@
 // Command cohort runs the Cohort server and its maintenance commands.
 //
 //	cohort [serve]                         run the web server (default)
-//	cohort migrate up|down|status          manage the database schema
+//	cohort migrate up|down [--yes]|status  manage the database schema
 //	cohort seed demo [--participants N]    load deterministic demo data
 //	cohort load -url URL [flags]           put HTTP load on a local server
 //	cohort jobs list | run NAME            list scheduled jobs, or run one now
@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -45,6 +46,7 @@ const usage = `Usage: cohort <command> [arguments]
 Commands:
   serve                          run the web server (the default)
   migrate up|down|status         apply, revert the last group of, or list migrations
+             [down --yes]        (down asks first: it drops data; --yes answers for scripts)
   seed demo [--participants N]   load deterministic demo data (default 60 participants)
              [--seed S]
   load -url URL [flags]          load-test a server on this machine (-h for flags);
@@ -80,10 +82,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		err = serve(stderr)
 	case "migrate":
-		if len(args) != 1 {
+		if len(args) == 0 {
 			return badUsage(stderr, "migrate needs one of: up, down, status")
 		}
-		err = migrate(args[0], stdout, stderr)
+		err = migrate(args[0], args[1:], stdout, stderr)
 	case "seed":
 		return seed(args, stdout, stderr)
 	case "load":
@@ -262,11 +264,22 @@ func seedIfEmpty(ctx context.Context, store *db.Store, log *slog.Logger) error {
 	return nil
 }
 
-func migrate(sub string, stdout, stderr io.Writer) error {
+func migrate(sub string, args []string, stdout, stderr io.Writer) error {
 	switch sub {
 	case "up", "down", "status":
 	default:
 		return usageError{fmt.Sprintf("unknown migrate subcommand %q (want up, down or status)", sub)}
+	}
+	yes := false
+	for _, a := range args {
+		if sub == "down" && (a == "--yes" || a == "-yes" || a == "-y") {
+			yes = true
+			continue
+		}
+		if sub == "down" {
+			return usageError{fmt.Sprintf("migrate down takes only --yes (got %q)", a)}
+		}
+		return usageError{"migrate needs one of: up, down, status"}
 	}
 	cfg, err := config.Load(".")
 	if err != nil {
@@ -291,7 +304,10 @@ func migrate(sub string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, "applied", n)
 		}
 	case "down":
-		if names, err = store.Rollback(ctx); err != nil {
+		names, err = store.RollbackConfirmed(ctx, func(plan db.RollbackPlan) error {
+			return confirmRollback(plan, yes, stdout)
+		})
+		if err != nil {
 			return err
 		}
 		if len(names) == 0 {
@@ -312,6 +328,44 @@ func migrate(sub string, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(stdout, "%-8s %s\n", state, m.Name)
 		}
+	}
+	return nil
+}
+
+// stdin and stdinIsTerminal are where migrate down asks for confirmation
+// (tests replace them).
+var (
+	stdin           io.Reader = os.Stdin
+	stdinIsTerminal           = func() bool {
+		fi, err := os.Stdin.Stat()
+		return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	}
+)
+
+// confirmRollback prints what migrate down will run, in the order it runs,
+// and lets it go ahead only with --yes or a "yes" typed at a terminal: the
+// down files drop tables, and the data in them is gone.
+func confirmRollback(plan db.RollbackPlan, yes bool, stdout io.Writer) error {
+	fmt.Fprintln(stdout, "migrate down will revert, in this order:")
+	for _, n := range plan.Names {
+		fmt.Fprintf(stdout, "  %s\n", n)
+	}
+	if plan.Everything {
+		fmt.Fprintln(stdout, "These are all the applied migrations (they were applied together): this reverts everything,\n"+
+			"dropping every table and all the data in them.")
+	} else {
+		fmt.Fprintln(stdout, "Reverting drops what these migrations created, with its data.")
+	}
+	if yes {
+		return nil
+	}
+	if !stdinIsTerminal() {
+		return errors.New("migrate down would drop data: run `cohort migrate down --yes` to go ahead")
+	}
+	fmt.Fprint(stdout, "Type yes to go ahead: ")
+	line, _ := bufio.NewReader(stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("migrate down cancelled: nothing was reverted")
 	}
 	return nil
 }

@@ -72,6 +72,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"migrate"}, "migrate needs one of"},
 		{[]string{"migrate", "up", "down"}, "migrate needs one of"},
 		{[]string{"migrate", "sideways"}, `unknown migrate subcommand "sideways"`},
+		{[]string{"migrate", "down", "--force"}, "migrate down takes only --yes"},
+		{[]string{"migrate", "up", "--yes"}, "migrate needs one of"},
 		{[]string{"seed"}, "seed needs a dataset name"},
 		{[]string{"seed", "users"}, "seed needs a dataset name"},
 		{[]string{"seed", "demo", "--participants"}, "flag needs an argument"},
@@ -181,9 +183,9 @@ func TestCLIMigrateAndSeed(t *testing.T) {
 			wantCode: 1, wantInErr: "already",
 		},
 		{
-			name: "migrate down", args: []string{"migrate", "down"},
+			name: "migrate down", args: []string{"migrate", "down", "--yes"},
 			check: func(t *testing.T, stdout string) {
-				if !strings.HasPrefix(stdout, "reverted ") {
+				if !strings.Contains(stdout, "\nreverted ") {
 					t.Errorf("want reverted lines:\n%s", stdout)
 				}
 			},

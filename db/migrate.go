@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -55,29 +56,74 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		for _, mg := range group.Migrations {
-			applied = append(applied, mg.Name)
+		for i := range group.Migrations {
+			applied = append(applied, migrationName(&group.Migrations[i]))
 		}
 		return nil
 	})
 	return applied, err
 }
 
-// Rollback reverts the last group of migrations and reports their names.
+// RollbackPlan is what a rollback would do: the last group's migrations in
+// the order their down files run (newest first), and whether that group is
+// every applied migration (then the rollback drops the whole schema and all
+// its data).
+type RollbackPlan struct {
+	Names      []string
+	Everything bool
+}
+
+// Rollback reverts the last group of migrations and reports their names in
+// the order they ran.
 func (s *Store) Rollback(ctx context.Context) ([]string, error) {
+	return s.RollbackConfirmed(ctx, nil)
+}
+
+// RollbackConfirmed is Rollback that first shows confirm the plan, under
+// the migration lock, so what it confirms is what runs. An error from
+// confirm cancels the rollback and is returned as is. Nothing to revert
+// calls no confirm.
+func (s *Store) RollbackConfirmed(ctx context.Context, confirm func(RollbackPlan) error) ([]string, error) {
 	var reverted []string
 	err := s.withMigrationLock(ctx, func(m *migrate.Migrator) error {
-		group, err := m.Rollback(ctx)
+		ms, err := m.MigrationsWithStatus(ctx)
 		if err != nil {
 			return err
 		}
-		for _, mg := range group.Migrations {
-			reverted = append(reverted, mg.Name)
+		last := ms.LastGroup()
+		if len(last.Migrations) == 0 {
+			return nil
 		}
+		// bun reverts a group from its newest migration to its oldest.
+		var plan RollbackPlan
+		for i := len(last.Migrations) - 1; i >= 0; i-- {
+			plan.Names = append(plan.Names, migrationName(&last.Migrations[i]))
+		}
+		plan.Everything = len(plan.Names) == len(ms.Applied())
+		if confirm != nil {
+			if err := confirm(plan); err != nil {
+				return errConfirm{err}
+			}
+		}
+		if _, err := m.Rollback(ctx); err != nil {
+			return err
+		}
+		reverted = plan.Names
 		return nil
 	})
+	var ce errConfirm
+	if errors.As(err, &ce) {
+		return nil, ce.err
+	}
 	return reverted, err
 }
+
+// errConfirm carries a refusal out of withMigrationLock unwrapped.
+type errConfirm struct{ err error }
+
+func (e errConfirm) Error() string { return e.err.Error() }
+
+func migrationName(m *migrate.Migration) string { return m.Name + "_" + m.Comment }
 
 // MigrationStatuses lists every known migration with its state.
 func (s *Store) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error) {
@@ -88,7 +134,7 @@ func (s *Store) MigrationStatuses(ctx context.Context) ([]MigrationStatus, error
 			return err
 		}
 		for _, mg := range ms {
-			out = append(out, MigrationStatus{Name: mg.Name + "_" + mg.Comment, Applied: mg.IsApplied()})
+			out = append(out, MigrationStatus{Name: migrationName(&mg), Applied: mg.IsApplied()})
 		}
 		return nil
 	})
