@@ -157,10 +157,12 @@ var deployChecks = []deployCheck{
 			return err
 		}
 		// fly sends SIGKILL kill_timeout after kill_signal: it must outlast
-		// the drain, or in-flight requests are cut off mid-response.
-		for _, st := range []time.Duration{def.ShutdownTimeout, prod.ShutdownTimeout} {
-			if kt <= st {
-				return fmt.Errorf("kill_timeout %s must exceed SHUTDOWN_TIMEOUT %s", kt, st)
+		// the lame-duck period and the drain after it, or in-flight
+		// requests are cut off mid-response.
+		for _, c := range []*config.Config{def, prod} {
+			if need := *c.ShutdownDrainDelay + c.ShutdownTimeout; kt <= need {
+				return fmt.Errorf("kill_timeout %s must exceed SHUTDOWN_DRAIN_DELAY %s + SHUTDOWN_TIMEOUT %s",
+					kt, *c.ShutdownDrainDelay, c.ShutdownTimeout)
 			}
 		}
 		return nil
@@ -467,6 +469,7 @@ func TestDeployChecksCatchBreakage(t *testing.T) {
 		{"release runs status", "fly", `release_command = "migrate up"`, `release_command = "migrate status"`, "fly/release_command"},
 		{"kill signal unhandled", "fly", `kill_signal = "SIGINT"`, `kill_signal = "SIGUSR1"`, "fly/kill_signal"},
 		{"kill timeout below drain", "fly", `kill_timeout = "30s"`, `kill_timeout = "20s"`, "fly/kill_timeout"},
+		{"kill timeout below lame duck plus drain", "fly", `kill_timeout = "30s"`, `kill_timeout = "24s"`, "fly/kill_timeout"},
 		{"kill timeout as seconds too short", "fly", `kill_timeout = "30s"`, `kill_timeout = 5`, "fly/kill_timeout"},
 		{"not production", "fly", `APP_ENV = "production"`, `APP_ENV = "development"`, "fly/app_env"},
 		{"checks liveness only", "fly", `path = "/readyz"`, `path = "/healthz"`, "fly/readiness_check"},

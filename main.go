@@ -152,7 +152,20 @@ func serve(stderr io.Writer) error {
 	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal a second one acts as it normally does (ends
+	// the process at once): the way out if a shutdown ever hangs.
+	context.AfterFunc(ctx, stop)
+	err = serveUntil(ctx, cfg, log)
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// A signal during start-up: stopping is what was asked for.
+		log.Info("stopped during start-up")
+		return nil
+	}
+	return err
+}
 
+// serveUntil starts everything serve runs and serves until ctx ends.
+func serveUntil(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

@@ -30,6 +30,10 @@ const (
 	EnvProduction  = "production"
 )
 
+// DefaultProductionDrainDelay is SHUTDOWN_DRAIN_DELAY's production default:
+// long enough for a proxy to see /readyz fail or a closed connection.
+const DefaultProductionDrainDelay = 5 * time.Second
+
 // devSecret is used only in development and test so `go run .` works on a
 // fresh clone; production validation rejects it.
 const devSecret = "development-secret-key-not-for-production-use-0123456789"
@@ -65,6 +69,12 @@ type Config struct {
 	WriteTimeout    time.Duration `env:"WRITE_TIMEOUT" envDefault:"30s"`
 	IdleTimeout     time.Duration `env:"IDLE_TIMEOUT" envDefault:"60s"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// ShutdownDrainDelay is the lame-duck period after SIGINT/SIGTERM:
+	// /readyz answers 503 and every response closes its connection while
+	// the listener still accepts, so a proxy stops using this instance
+	// before anything it sends can hit a closed connection. Unset: 5s in
+	// production, 0 elsewhere.
+	ShutdownDrainDelay *time.Duration `env:"SHUTDOWN_DRAIN_DELAY"`
 
 	// TrustedProxies lists proxy addresses or CIDRs whose ProxyHeader is
 	// believed for the client IP (and X-Forwarded-Proto/Host).
@@ -269,6 +279,13 @@ func (c *Config) applyDefaults() {
 	if c.SeedDemo == nil {
 		c.SeedDemo = boolPtr(dev)
 	}
+	if c.ShutdownDrainDelay == nil {
+		d := time.Duration(0)
+		if c.Env == EnvProduction {
+			d = DefaultProductionDrainDelay
+		}
+		c.ShutdownDrainDelay = &d
+	}
 	if c.MigrateOnStart == nil {
 		c.MigrateOnStart = boolPtr(c.Env != EnvProduction)
 	}
@@ -371,6 +388,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			p = append(p, name+" must be a positive duration such as 30s")
 		}
+	}
+	if d := *c.ShutdownDrainDelay; d < 0 || d > time.Minute {
+		p = append(p, fmt.Sprintf("SHUTDOWN_DRAIN_DELAY must be between 0s and 1m (got %s)", d))
 	}
 	for _, tp := range c.TrustedProxies {
 		tp = strings.TrimSpace(tp)

@@ -692,3 +692,38 @@ func selfSignedPEM(t *testing.T) string {
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
+
+func TestShutdownDrainDelay(t *testing.T) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		want    time.Duration
+		wantErr string
+	}{
+		{"development default", map[string]string{}, 0, ""},
+		{"test default", map[string]string{"APP_ENV": "test"}, 0, ""},
+		{"production default", validProduction(), DefaultProductionDrainDelay, ""},
+		{"production zero kept", with(validProduction(), "SHUTDOWN_DRAIN_DELAY", "0s"), 0, ""},
+		{"set", map[string]string{"SHUTDOWN_DRAIN_DELAY": "250ms"}, 250 * time.Millisecond, ""},
+		{"negative", map[string]string{"SHUTDOWN_DRAIN_DELAY": "-1s"}, 0, "SHUTDOWN_DRAIN_DELAY must be between"},
+		{"too long", map[string]string{"SHUTDOWN_DRAIN_DELAY": "2m"}, 0, "SHUTDOWN_DRAIN_DELAY must be between"},
+		{"not a duration", map[string]string{"SHUTDOWN_DRAIN_DELAY": "soon"}, 0, "SHUTDOWN_DRAIN_DELAY: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromMap(tt.vars)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *c.ShutdownDrainDelay != tt.want {
+				t.Errorf("ShutdownDrainDelay = %v, want %v", *c.ShutdownDrainDelay, tt.want)
+			}
+		})
+	}
+}

@@ -80,7 +80,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 		DisableStartupMessage:   true,
 		ReadBufferSize:          16 * 1024,
 	})
-	s.app.Use(requestID, s.accessLog, s.recoverer, s.securityHeaders,
+	s.app.Use(s.lameDuck, requestID, s.accessLog, s.recoverer, s.securityHeaders,
 		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
@@ -110,26 +110,68 @@ func (s *Server) NotFound() {
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
-// Serve answers on ln until ctx is cancelled, then shuts down gracefully:
-// readiness turns 503, the listener closes, and in-flight requests get up to
-// SHUTDOWN_TIMEOUT to finish. It returns only after they have, because
-// returning while Listener is still draining is what kills in-flight
-// requests.
+// Serve answers on ln until ctx is cancelled, then shuts down in three
+// steps:
+//
+//  1. lame duck, for SHUTDOWN_DRAIN_DELAY: /readyz answers 503 and every
+//     response carries Connection: close, while the listener still accepts.
+//     A proxy holding a kept-alive connection to us learns to stop using it
+//     from a response, instead of sending a request into a connection we
+//     close at the same moment (a POST it cannot retry);
+//  2. the listener closes and in-flight requests get SHUTDOWN_TIMEOUT to
+//     finish;
+//  3. Serve returns, only after they have: returning while requests are
+//     still draining is what kills them.
+//
+// Serve owns ln and closes it itself, so a cancellation that comes before
+// the server is accepting (Fiber's Shutdown is a no-op then, and the server
+// would go on serving) still ends it.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listener(ln) }()
 	select {
 	case err := <-errc:
+		_ = ln.Close()
 		return err
 	case <-ctx.Done():
 	}
 	s.shuttingDown.Store(true)
-	s.log.Info("shutting down: draining requests", "timeout", s.cfg.ShutdownTimeout.String())
 	start := time.Now()
+	var served error
+	stopped := false
+	if d := *s.cfg.ShutdownDrainDelay; d > 0 {
+		s.log.Info("shutting down: lame duck, closing connections as requests finish", "drain_delay", d.String())
+		select {
+		case <-time.After(d):
+		case served = <-errc:
+			stopped = true
+		}
+	}
+	s.log.Info("shutting down: draining requests", "timeout", s.cfg.ShutdownTimeout.String())
 	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
-	if lerr := <-errc; lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
-		err = lerr
+	// Closing ln stops a server that had not started accepting when
+	// Shutdown ran (and is harmless when Shutdown closed it already).
+	_ = ln.Close()
+	if !stopped {
+		select {
+		case served = <-errc:
+		case <-time.After(s.cfg.ShutdownTimeout):
+			served = errors.New("http server did not stop within SHUTDOWN_TIMEOUT")
+		}
+	}
+	if served != nil && !errors.Is(served, net.ErrClosed) && err == nil {
+		err = served
 	}
 	s.log.Info("http server stopped", "took", time.Since(start).Round(time.Millisecond).String())
 	return err
+}
+
+// lameDuck makes every response close its connection once shutdown has
+// begun, so keep-alive clients reconnect (to another instance) instead of
+// reusing a connection that is about to go away.
+func (s *Server) lameDuck(c *fiber.Ctx) error {
+	if s.shuttingDown.Load() {
+		c.Context().SetConnectionClose()
+	}
+	return c.Next()
 }

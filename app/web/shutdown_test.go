@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -188,4 +189,144 @@ func TestClientIPFromTrustedProxyOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Cancelling at any moment of start-up, even before the server accepts,
+// ends Serve within SHUTDOWN_TIMEOUT (Fiber ignores a Shutdown that comes
+// before its server is listening, and would otherwise serve forever).
+func TestServeStopsWhenCancelledDuringStartup(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	for i := range 20 {
+		t.Run(fmt.Sprint("try ", i), func(t *testing.T) {
+			srv, err := web.New(apptest.Config(t, map[string]string{"SHUTDOWN_TIMEOUT": "2s"}), s, apptest.Logger(),
+				web.Options{Views: views.FS, Static: static.FS})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.NotFound()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			// From "already cancelled" to a few hundred microseconds in.
+			when := "already cancelled"
+			if i < 5 {
+				cancel()
+			} else {
+				delay := time.Duration(i%5) * 100 * time.Microsecond
+				when = "cancelled after " + delay.String()
+				time.AfterFunc(delay, cancel)
+			}
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(ctx, ln) }()
+			select {
+			case <-served:
+			case <-time.After(4 * time.Second):
+				cancel()
+				_ = srv.App().Shutdown()
+				_ = ln.Close()
+				t.Fatalf("Serve still running 4s after being %s; SHUTDOWN_TIMEOUT is 2s", when)
+			}
+			// And nothing answers any more.
+			if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+				c.Close()
+				t.Fatal("the listener still accepts after Serve returned")
+			}
+		})
+	}
+}
+
+// A client on a kept-alive connection sending POSTs through the shutdown
+// loses none: during SHUTDOWN_DRAIN_DELAY every response says Connection:
+// close and the listener still accepts, so the client reconnects instead of
+// writing into a connection the server is closing. It stops, like a proxy,
+// once /readyz says 503 and a little after.
+func TestLameDuckKeepAlivePOSTsSurviveShutdown(t *testing.T) {
+	s := dbtest.New(t, config.DialectSQLite)
+	srv, err := web.New(apptest.Config(t, map[string]string{"SHUTDOWN_DRAIN_DELAY": "3s", "SHUTDOWN_TIMEOUT": "5s"}),
+		s, apptest.Logger(), web.Options{Views: views.FS, Static: static.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Router().Post("/api/echo", func(c *fiber.Ctx) error { return c.Send(c.Body()) })
+	srv.NotFound()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	post := func(i int) (closeHdr bool, err error) {
+		body := fmt.Sprintf("step %d", i)
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/echo", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer test")
+		res, err := client.Do(req)
+		if err != nil {
+			return false, err
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			return false, err
+		}
+		if res.StatusCode != 200 || string(b) != body {
+			return false, fmt.Errorf("POST %d: %d %q", i, res.StatusCode, b)
+		}
+		return res.Close, nil
+	}
+	var sent, closes int
+	var cancelledAt, notReadyAt time.Time
+	for i := 0; ; i++ {
+		if i == 50 {
+			cancelledAt = time.Now()
+			cancel() // SIGTERM, as serve sees it
+		}
+		closeHdr, err := post(i)
+		if err != nil {
+			t.Fatalf("POST %d failed %v after shutdown began: %v", i, time.Since(cancelledAt), err)
+		}
+		sent++
+		if closeHdr {
+			closes++
+		}
+		if !cancelledAt.IsZero() && notReadyAt.IsZero() && i%10 == 0 {
+			res, err := client.Get(base + "/readyz")
+			if err != nil {
+				t.Fatalf("readyz during the drain: %v", err)
+			}
+			res.Body.Close()
+			if res.StatusCode == http.StatusServiceUnavailable {
+				notReadyAt = time.Now()
+			}
+		}
+		// A proxy's health check notices, then it sends elsewhere.
+		if !notReadyAt.IsZero() && time.Since(notReadyAt) > 200*time.Millisecond {
+			break
+		}
+		if !cancelledAt.IsZero() && time.Since(cancelledAt) > 10*time.Second {
+			t.Fatal("readyz never answered 503")
+		}
+	}
+	if closes == 0 {
+		t.Error("no response during the drain said Connection: close")
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	if took := time.Since(cancelledAt); took < 3*time.Second {
+		t.Errorf("Serve returned %v after cancel, before SHUTDOWN_DRAIN_DELAY (3s) was over", took)
+	}
+	t.Logf("%d POSTs, %d answered with Connection: close", sent, closes)
 }
