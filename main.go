@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,7 +49,8 @@ Commands:
   seed demo [--participants N]   load deterministic demo data (default 60 participants)
              [--seed S]
   load -url URL [flags]          load-test a server on this machine (-h for flags);
-             [-scenario save-step|save-step-name -users N]   members saving a step (an answer, or the name), writes checked in the DB
+             [-scenario save-step|save-step-name -users N -program SLUG]
+                                 members saving a step (an answer, or the name), writes checked in the DB
   jobs list                      list the scheduled jobs: schedule, on/off, last outcome
   jobs run NAME                  run one job now (even if switched off) and print its counts
   token create --email E         make a JSON API token for the person with that email and print it
@@ -414,16 +414,22 @@ func seed(args []string, stdout, stderr io.Writer) int {
 }
 
 func load(args []string, stdout, stderr io.Writer) int {
-	scenarioName, users, program, rest, err := scenarioFlags(args)
-	if err != nil {
-		return badUsage(stderr, "load: "+err.Error())
-	}
-	o, err := loadgen.ParseFlags(rest, stderr)
+	var scenarioName, program string
+	var users int
+	o, err := loadgen.ParseFlags(args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&scenarioName, "scenario", "", "scenario `name` to run against -url, its writes checked in the database afterwards:\n"+
+			"save-step (members save an answer of a step) or save-step-name (they save their name)")
+		fs.IntVar(&users, "users", 200, "members the scenario signs in and spreads its saves over")
+		fs.StringVar(&program, "program", demo.ProgramSlug, "`slug` of the program the scenario's members enroll in")
+	})
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
 		return badUsage(stderr, "load: "+err.Error())
+	}
+	if users < 1 {
+		return badUsage(stderr, "load: -users must be a positive number")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -472,40 +478,6 @@ func load(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// scenarioFlags takes the scenario flags (-scenario, -users, -program) out
-// of the load command's arguments; the rest go to loadgen.
-func scenarioFlags(args []string) (name string, users int, program string, rest []string, err error) {
-	users, program = 200, demo.ProgramSlug
-	for i := 0; i < len(args); i++ {
-		a := strings.TrimLeft(args[i], "-")
-		key, val, hasVal := strings.Cut(a, "=")
-		switch key {
-		case "scenario", "users", "program":
-		default:
-			rest = append(rest, args[i])
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return "", 0, "", nil, fmt.Errorf("-%s needs a value", key)
-			}
-			i++
-			val = args[i]
-		}
-		switch key {
-		case "scenario":
-			name = val
-		case "program":
-			program = val
-		case "users":
-			if users, err = strconv.Atoi(val); err != nil || users < 1 {
-				return "", 0, "", nil, fmt.Errorf("-users must be a positive number")
-			}
-		}
-	}
-	return name, users, program, rest, nil
 }
 
 // jobsCmd is `cohort jobs list` and `cohort jobs run NAME`.

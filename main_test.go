@@ -84,6 +84,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"seed", "demo", "--seed", "-1"}, "seed demo:"},
 		{[]string{"load", "-bogus"}, "load:"},
 		{[]string{"load", "extra"}, "load:"},
+		{[]string{"load", "-users", "0", "-url", "http://127.0.0.1:1"}, "-users must be a positive number"},
+		{[]string{"load", "-users"}, "flag needs an argument"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

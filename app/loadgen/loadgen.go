@@ -415,10 +415,16 @@ func (r *run) transportError(t0 time.Time, measured bool, st *workerStats, err e
 // application/x-www-form-urlencoded and implies -method POST unless -method
 // is given. Usage and flag-syntax errors are written to usage (the flag
 // package's behaviour); -h returns flag.ErrHelp.
-func ParseFlags(args []string, usage io.Writer) (Options, error) {
+//
+// extra registers a caller's own flags on the same set, so -h lists them
+// with the rest and they parse in any order.
+func ParseFlags(args []string, usage io.Writer, extra ...func(*flag.FlagSet)) (Options, error) {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	o := Options{Header: http.Header{}}
+	for _, register := range extra {
+		register(fs)
+	}
 	fs.StringVar(&o.URL, "url", "", "target `URL` (loopback only: 127.0.0.0/8, ::1, localhost)")
 	fs.IntVar(&o.Concurrency, "c", DefaultConcurrency, "concurrent workers")
 	fs.DurationVar(&o.Duration, "d", DefaultDuration, "measured duration, after warmup")
