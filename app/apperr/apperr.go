@@ -15,39 +15,52 @@ type Code string
 
 // The codes, each mapped once to an HTTP status.
 const (
-	Invalid      Code = "invalid"
+	Invalid Code = "invalid"
+	// BadRequest is a request that is malformed rather than wrong in
+	// content (a control character in a text value): 400, not 422.
+	BadRequest   Code = "bad_request"
 	Unauthorized Code = "unauthorized"
 	Forbidden    Code = "forbidden"
 	NotFound     Code = "not_found"
 	Conflict     Code = "conflict"
 	TooLarge     Code = "too_large"
-	RateLimited  Code = "rate_limited"
-	Unavailable  Code = "unavailable"
-	Internal     Code = "internal"
+	URITooLong   Code = "uri_too_long"
+	// HeadersTooLarge is a request whose headers (usually its cookies) do
+	// not fit the server's read buffer.
+	HeadersTooLarge Code = "headers_too_large"
+	RateLimited     Code = "rate_limited"
+	Unavailable     Code = "unavailable"
+	Internal        Code = "internal"
 )
 
 var statuses = map[Code]int{
-	Invalid:      http.StatusUnprocessableEntity,
-	Unauthorized: http.StatusUnauthorized,
-	Forbidden:    http.StatusForbidden,
-	NotFound:     http.StatusNotFound,
-	Conflict:     http.StatusConflict,
-	TooLarge:     http.StatusRequestEntityTooLarge,
-	RateLimited:  http.StatusTooManyRequests,
-	Unavailable:  http.StatusServiceUnavailable,
-	Internal:     http.StatusInternalServerError,
+	Invalid:         http.StatusUnprocessableEntity,
+	BadRequest:      http.StatusBadRequest,
+	Unauthorized:    http.StatusUnauthorized,
+	Forbidden:       http.StatusForbidden,
+	NotFound:        http.StatusNotFound,
+	Conflict:        http.StatusConflict,
+	TooLarge:        http.StatusRequestEntityTooLarge,
+	URITooLong:      http.StatusRequestURITooLong,
+	HeadersTooLarge: http.StatusRequestHeaderFieldsTooLarge,
+	RateLimited:     http.StatusTooManyRequests,
+	Unavailable:     http.StatusServiceUnavailable,
+	Internal:        http.StatusInternalServerError,
 }
 
 var defaultMessages = map[Code]string{
-	Invalid:      "Some of what was sent is not valid.",
-	Unauthorized: "Please sign in to continue.",
-	Forbidden:    "You do not have permission to do that.",
-	NotFound:     "We could not find that page.",
-	Conflict:     "That conflicts with something that already exists.",
-	TooLarge:     "What you sent is too large.",
-	RateLimited:  "Too many attempts. Please wait a little and try again.",
-	Unavailable:  "Cohort is not available right now. Please try again shortly.",
-	Internal:     "Something went wrong on our side. It has been logged.",
+	Invalid:         "Some of what was sent is not valid.",
+	BadRequest:      "The request was malformed.",
+	Unauthorized:    "Please sign in to continue.",
+	Forbidden:       "You do not have permission to do that.",
+	NotFound:        "We could not find that page.",
+	Conflict:        "That conflicts with something that already exists.",
+	TooLarge:        "What you sent is too large.",
+	URITooLong:      "The address is too long. Shorten the search or filters and try again.",
+	HeadersTooLarge: "Your browser sent too much data with the request, usually too many or too large cookies. Clear this site's cookies and try again.",
+	RateLimited:     "Too many attempts. Please wait a little and try again.",
+	Unavailable:     "Cohort is not available right now. Please try again shortly.",
+	Internal:        "Something went wrong on our side. It has been logged.",
 }
 
 // Error is an error with a code and a user-safe message.
@@ -119,7 +132,7 @@ func FromStatus(status int) Code {
 		}
 	}
 	switch {
-	case status == http.StatusBadRequest, status == http.StatusMethodNotAllowed:
+	case status == http.StatusMethodNotAllowed:
 		return Invalid
 	case status >= 400 && status < 500:
 		return Invalid
