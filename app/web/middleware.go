@@ -41,6 +41,17 @@ func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	}
 }
 
+// noStore keeps every page Cohort renders out of browser and proxy caches.
+// Pages show a signed-in person's answers, notes and names, and every page
+// carries the browser's CSRF token; without this, Back after "Sign out"
+// showed a participant's answers again. It runs after the static files and
+// health checks, which set their own caching, and before the handler, which
+// may still choose otherwise.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
 // recoverer turns a panic into a logged 500 with the request id, instead of
 // a dropped connection.
 func (s *Server) recoverer(c *fiber.Ctx) (err error) {
