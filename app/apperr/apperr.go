@@ -67,7 +67,10 @@ var defaultMessages = map[Code]string{
 type Error struct {
 	Code    Code
 	Message string
-	Err     error // the cause, for logs only
+	// Param names the request parameter at fault, when one is (JSON
+	// clients get it as its own field).
+	Param string
+	Err   error // the cause, for logs only
 }
 
 func (e *Error) Error() string {

@@ -48,9 +48,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 	}
 	if wantsJSON(c) {
-		return c.JSON(fiber.Map{"error": fiber.Map{
-			"code": ae.Code, "message": ae.Message, "request_id": RequestID(c),
-		}})
+		body := fiber.Map{"code": ae.Code, "message": ae.Message, "request_id": RequestID(c)}
+		if ae.Param != "" {
+			body["param"] = ae.Param
+		}
+		return c.JSON(fiber.Map{"error": body})
 	}
 	data := fiber.Map{"Error": ae, "ErrorTitle": errorTitles[ae.Code], "Title": errorTitles[ae.Code]}
 	if IsHTMX(c) {
