@@ -70,7 +70,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 		Immutable:               true,
 		Views:                   engine,
 		ErrorHandler:            s.handleError,
-		BodyLimit:               cfg.BodyLimit,
+		BodyLimit:               hardBodyLimit(cfg), // BODY_LIMIT: see limitBody
 		ReadTimeout:             cfg.ReadTimeout,
 		WriteTimeout:            cfg.WriteTimeout,
 		IdleTimeout:             cfg.IdleTimeout,
@@ -86,7 +86,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/static/*", s.assets.Handler)
-	s.app.Use(noStore, s.rejectControlChars, s.csrf, s.loadSession)
+	s.app.Use(noStore, s.limitBody, s.rejectControlChars, s.csrf, s.loadSession)
 	return s, nil
 }
 
