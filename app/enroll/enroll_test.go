@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -680,6 +682,44 @@ func TestRealSizeUploads(t *testing.T) {
 		big := url.Values{"full_name": {strings.Repeat("x", 2<<20)}}
 		if r := post(t, c, enr+"/steps/contact", big); r.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("2 MB url-encoded form = %d, want 413", r.StatusCode)
+		}
+	})
+}
+
+// When the upload directory fails after start-up (permissions changed, a
+// full disk), the step keeps its other answers and the file field says what
+// happened, instead of a 500 that loses the step.
+func TestUploadStorageFailureKeepsAnswers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		if _, err := demo.Seed(context.Background(), s, demo.Options{Participants: 3, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "uploads")
+		srv := apptest.New(t, s, map[string]string{"UPLOAD_DIR": dir})
+		w := &world{store: s, srv: srv}
+		w.program(t, "assist", "application", 0, features.Uploads)
+		c := apptest.NewClient(t, srv)
+		c.SignInAs(demo.MemberEmail)
+		enr := start(t, c, "assist")
+		c.Get(enr + "/steps/contact")
+		// Root ignores permissions: a file where the directory was fails
+		// for everyone.
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		contact := map[string]string{"full_name": "Mel Keeper", "phone": "+1 555 010 2777", "consent": "true", "nav": "next"}
+		res := upload(t, c, enr+"/steps/contact", contact, "payslip.pdf", realPDF(2048))
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(errorsIn(res.Body), "The file could not be stored just now.") {
+			t.Fatalf("upload with a broken UPLOAD_DIR = %d: %q", res.StatusCode, errorsIn(res.Body))
+		}
+		if !strings.Contains(res.Body, `value="Mel Keeper"`) {
+			t.Error("the step's other answers are not shown again")
+		}
+		if e := enrollmentOf(t, s, enr); e.Answers["phone"] != "+1 555 010 2777" || e.Answers["full_name"] != "Mel Keeper" {
+			t.Errorf("the step's other answers were not kept: %v", e.Answers)
 		}
 	})
 }
