@@ -107,7 +107,7 @@ func Wrap(err error, code Code, message string) *Error {
 }
 
 // From classifies any error: an *Error as is; the store's ErrNotFound and
-// ErrConflict by code; an HTTP status error (from the router) by its status;
+// ErrConflict by code; a database that is down or too slow as Unavailable; an HTTP status error (from the router) by its status;
 // anything else as Internal, with the cause kept for the log.
 func From(err error) *Error {
 	var ae *Error
@@ -119,6 +119,8 @@ func From(err error) *Error {
 		return Wrap(err, NotFound, "")
 	case errors.Is(err, db.ErrConflict):
 		return Wrap(err, Conflict, "")
+	case DatabaseUnavailable(err):
+		return Wrap(err, Unavailable, "")
 	}
 	var se interface{ StatusCode() int }
 	if errors.As(err, &se) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -39,6 +40,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		err = apperr.Wrap(err, apperr.FromStatus(fe.Code), "")
 	}
 	ae := apperr.From(err)
+	if ae.Code == apperr.Internal && errors.Is(c.UserContext().Err(), context.DeadlineExceeded) {
+		// Whatever failed, it failed because the request ran out of time
+		// (drivers do not all say so in their errors).
+		ae = apperr.Wrap(err, apperr.Unavailable, "")
+	}
 	status := ae.Status()
 	if status >= 500 {
 		s.log.Error("request failed", "request_id", RequestID(c), "path", c.Path(), "err", err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -49,6 +50,18 @@ func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 // may still choose otherwise.
 func noStore(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// deadline gives the request's work, its database queries above all, at
+// most DB_REQUEST_TIMEOUT: when the database hangs (a lock held, a frozen
+// server) the request ends in a 503 instead of waiting as long as the
+// database does. Work that must outlive a request (a CSV export's stream,
+// a job run from the admin page) sets its own deadline.
+func (s *Server) deadline(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.DBRequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
 	return c.Next()
 }
 

@@ -81,7 +81,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 		ReadBufferSize:          16 * 1024,
 	})
 	s.app.Server().ErrorHandler = s.serverError
-	s.app.Use(requestID, s.accessLog, s.recoverer, s.securityHeaders,
+	s.app.Use(requestID, s.accessLog, s.recoverer, s.securityHeaders, s.deadline,
 		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
