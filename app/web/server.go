@@ -39,6 +39,8 @@ type Server struct {
 	enrollmentIn func(path string) int64
 	baseOrigin   string
 	shuttingDown atomic.Bool
+	// When each deployment warning was last logged (see deployWarnings).
+	warnedPlainHTTP, warnedHostMismatch atomic.Int64
 }
 
 // Options are the embedded trees the server serves.
@@ -86,7 +88,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/static/*", s.assets.Handler)
-	s.app.Use(noStore, s.limitBody, s.rejectControlChars, s.csrf, s.loadSession)
+	s.app.Use(noStore, s.deployWarnings, s.limitBody, s.rejectControlChars, s.csrf, s.loadSession)
 	return s, nil
 }
 
