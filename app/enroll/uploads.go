@@ -108,7 +108,7 @@ func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart
 		limit = f.MaxSize
 	}
 	if fh.Size > limit {
-		return 0, fmt.Sprintf("The file is too large: the limit is %d MB.", limit>>20), nil
+		return 0, tooLarge(limit), nil
 	}
 	src, err := fh.Open()
 	if err != nil {
@@ -147,7 +147,7 @@ func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart
 		if err != nil {
 			return 0, "", storageError{err}
 		}
-		return 0, fmt.Sprintf("The file is too large: the limit is %d MB.", limit>>20), nil
+		return 0, tooLarge(limit), nil
 	}
 	u := &db.Upload{EnrollmentID: o.e.ID, PersonID: o.e.PersonID, FieldKey: f.Key, Filename: cleanName(fh.Filename),
 		ContentType: ctype, Size: written, StorageName: name}
@@ -156,6 +156,19 @@ func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart
 		return 0, "", err
 	}
 	return u.ID, "", nil
+}
+
+// tooLarge is the file field's message for a file over limit bytes. A
+// limit under a megabyte is given in kilobytes, not as "0 MB".
+func tooLarge(limit int64) string {
+	size := fmt.Sprintf("%d MB", limit>>20)
+	switch {
+	case limit < 1<<20:
+		size = fmt.Sprintf("%d KB", limit>>10)
+	case limit%(1<<20) != 0:
+		size = fmt.Sprintf("%.1f MB", float64(limit)/(1<<20))
+	}
+	return "The file is too large: the limit is " + size + "."
 }
 
 // cleanName keeps a display name for the file without any path.
