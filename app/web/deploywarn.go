@@ -37,7 +37,9 @@ func (s *Server) deployWarnings(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
+	// Only the browser's view of this very site counts: a link from
+	// another site says nothing about ours.
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, c.Hostname()) {
 		return c.Next()
 	}
 	if s.cfg.SecureCookies() && u.Scheme == "http" && !isLoopback(u.Hostname()) &&
@@ -48,7 +50,7 @@ func (s *Server) deployWarnings(c *fiber.Ctx) error {
 			"origin", u.Scheme+"://"+u.Host, "app_env", s.cfg.Env, "base_url", s.cfg.BaseURL)
 	}
 	if base, err := url.Parse(s.cfg.BaseURL); err == nil && !strings.EqualFold(u.Host, base.Host) &&
-		strings.EqualFold(u.Host, c.Hostname()) && rateOK(&s.warnedHostMismatch) {
+		rateOK(&s.warnedHostMismatch) {
 		s.log.Warn("a browser reached Cohort at a host other than BASE_URL's: sign-in callbacks and links in mail go to BASE_URL, "+
 			"where this browser has no session, so sign-in will not complete. Set BASE_URL to the address people use",
 			"host", u.Host, "base_url", s.cfg.BaseURL)

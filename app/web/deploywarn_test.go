@@ -54,6 +54,8 @@ func TestDeploymentMistakesAreLogged(t *testing.T) {
 			"localhost:8080", "http://localhost:8080", "", ""},
 		{"development on http", map[string]string{"APP_ENV": "development", "BASE_URL": "http://dev.example.org"},
 			"dev.example.org", "http://dev.example.org", "", ""},
+		{"a link from another site on http", map[string]string{"APP_ENV": "test", "BASE_URL": "https://cohort.example.org"},
+			"cohort.example.org", "http://blog.example.net", "", ""},
 		{"host other than BASE_URL", map[string]string{"APP_ENV": "test", "BASE_URL": "https://cohort.example.org"},
 			"staging.example.org", "https://staging.example.org", "a host other than BASE_URL's", "Secure __Host-"},
 	}
