@@ -49,6 +49,9 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	if err := access.Validate(context.Background(), store); err != nil {
 		return nil, err
 	}
+	if err := enroll.CheckUploadDir(cfg.Uploads()); err != nil {
+		return nil, err
+	}
 	registry, err := checkPrograms(context.Background(), store)
 	if err != nil {
 		return nil, err

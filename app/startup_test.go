@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,4 +41,29 @@ func TestStartupRefusesUnknownFlagsAndForms(t *testing.T) {
 			})
 		}
 	})
+}
+
+// An UPLOAD_DIR the server cannot write stops start-up with a message
+// naming it, instead of a 500 the first time a member attaches a file.
+// (Tests run as root, whom permissions do not stop: a regular file where
+// the directory should be is unwritable for everyone.)
+func TestStartupRefusesUnwritableUploadDir(t *testing.T) {
+	s := dbtest.New(t, "sqlite")
+	notADir := filepath.Join(t.TempDir(), "uploads")
+	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{notADir, filepath.Join(notADir, "nested")} {
+		_, err := app.New(apptest.Config(t, map[string]string{"UPLOAD_DIR": dir}), s, apptest.Logger())
+		if err == nil || !strings.Contains(err.Error(), `UPLOAD_DIR "`+dir+`" is not writable`) {
+			t.Fatalf("UPLOAD_DIR=%s: app.New = %v", dir, err)
+		}
+	}
+	fresh := filepath.Join(t.TempDir(), "a", "b")
+	if _, err := app.New(apptest.Config(t, map[string]string{"UPLOAD_DIR": fresh}), s, apptest.Logger()); err != nil {
+		t.Fatalf("a missing UPLOAD_DIR is created: %v", err)
+	}
+	if ents, err := os.ReadDir(fresh); err != nil || len(ents) != 0 {
+		t.Fatalf("the check left %v behind (%v)", ents, err)
+	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// DBMaxOpenConns bounds the Postgres pool (and the SQLite reader pool).
 	DBMaxOpenConns int `env:"DB_MAX_OPEN_CONNS" envDefault:"16"`
 	DBMaxIdleConns int `env:"DB_MAX_IDLE_CONNS" envDefault:"8"`
+	// DBRequestTimeout bounds the database work of one request: a hung
+	// database then answers 503 instead of holding every request open.
+	DBRequestTimeout time.Duration `env:"DB_REQUEST_TIMEOUT" envDefault:"10s"`
 	// MigrateOnStart applies pending migrations when serve starts. Production
 	// on fly runs them once from release_command instead.
 	MigrateOnStart *bool `env:"MIGRATE_ON_START"`
@@ -383,7 +386,7 @@ func (c *Config) Validate() error {
 	for name, d := range map[string]time.Duration{
 		"READ_TIMEOUT": c.ReadTimeout, "WRITE_TIMEOUT": c.WriteTimeout, "IDLE_TIMEOUT": c.IdleTimeout,
 		"SHUTDOWN_TIMEOUT": c.ShutdownTimeout, "SESSION_IDLE_TIMEOUT": c.SessionIdleTimeout,
-		"SESSION_ABSOLUTE_TIMEOUT": c.SessionAbsoluteTimeout,
+		"SESSION_ABSOLUTE_TIMEOUT": c.SessionAbsoluteTimeout, "DB_REQUEST_TIMEOUT": c.DBRequestTimeout,
 	} {
 		if d <= 0 {
 			p = append(p, name+" must be a positive duration such as 30s")

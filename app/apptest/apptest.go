@@ -30,6 +30,9 @@ func Config(t testing.TB, overrides map[string]string) *config.Config {
 		"BASE_URL":  "http://localhost",
 		"DEV_LOGIN": "true",
 		"LOG_LEVEL": "error",
+		// Start-up checks that uploads can be written; never in the
+		// package directory.
+		"UPLOAD_DIR": t.TempDir(),
 	}
 	for k, v := range overrides {
 		vars[k] = v

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -631,6 +633,93 @@ func TestRevealedQuestionIsNotAnError(t *testing.T) {
 		if res := post(t, c, enr+"/steps/role", role); res.StatusCode != http.StatusSeeOther ||
 			res.Header.Get("Location") != enr+"/steps/availability" {
 			t.Fatalf("answered: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}
+
+// realPDF is a PDF of size bytes: a header the type check recognizes, then
+// padding.
+func realPDF(size int) []byte {
+	b := bytes.Repeat([]byte("0"), size)
+	copy(b, "%PDF-1.4\n")
+	return b
+}
+
+// Real-size files: BODY_LIMIT (1 MiB) applies to forms, not to a step's
+// files, which are held to their field's limit (5 MB here) with the field's
+// own message and every other answer on the step kept.
+func TestRealSizeUploads(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		w.program(t, "assist", "application", 0, features.Uploads)
+		c := apptest.NewClient(t, w.srv)
+		c.SignInAs(demo.MemberEmail)
+		enr := start(t, c, "assist")
+		c.Get(enr + "/steps/contact")
+		contact := map[string]string{"full_name": "Mel Uploader", "phone": "+1 555 010 2999", "consent": "true", "nav": "next"}
+
+		res := upload(t, c, enr+"/steps/contact", contact, "payslip.pdf", realPDF(12<<20))
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(errorsIn(res.Body), "The file is too large: the limit is 5 MB.") {
+			t.Fatalf("12 MB file = %d: %q", res.StatusCode, errorsIn(res.Body))
+		}
+		if !strings.Contains(res.Body, `value="Mel Uploader"`) || !strings.Contains(res.Body, `555 010 2999"`) {
+			t.Errorf("the step's other answers are not shown again: %s", res.Body)
+		}
+		if e := enrollmentOf(t, s, enr); e.Answers["phone"] != "+1 555 010 2999" {
+			t.Errorf("the step's other answers were not kept: %v", e.Answers)
+		}
+
+		res = upload(t, c, enr+"/steps/contact", contact, "payslip.pdf", realPDF(4<<20))
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("4 MB file = %d: %q %.300s", res.StatusCode, errorsIn(res.Body), res.Body)
+		}
+		us, err := s.UploadsForEnrollment(t.Context(), enrollmentOf(t, s, enr).ID)
+		if err != nil || len(us) != 1 || us[0].Size != 4<<20 {
+			t.Fatalf("uploads = %+v, %v", us, err)
+		}
+
+		// A form without files stays under BODY_LIMIT.
+		big := url.Values{"full_name": {strings.Repeat("x", 2<<20)}}
+		if r := post(t, c, enr+"/steps/contact", big); r.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("2 MB url-encoded form = %d, want 413", r.StatusCode)
+		}
+	})
+}
+
+// When the upload directory fails after start-up (permissions changed, a
+// full disk), the step keeps its other answers and the file field says what
+// happened, instead of a 500 that loses the step.
+func TestUploadStorageFailureKeepsAnswers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		if _, err := demo.Seed(context.Background(), s, demo.Options{Participants: 3, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), "uploads")
+		srv := apptest.New(t, s, map[string]string{"UPLOAD_DIR": dir})
+		w := &world{store: s, srv: srv}
+		w.program(t, "assist", "application", 0, features.Uploads)
+		c := apptest.NewClient(t, srv)
+		c.SignInAs(demo.MemberEmail)
+		enr := start(t, c, "assist")
+		c.Get(enr + "/steps/contact")
+		// Root ignores permissions: a file where the directory was fails
+		// for everyone.
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		contact := map[string]string{"full_name": "Mel Keeper", "phone": "+1 555 010 2777", "consent": "true", "nav": "next"}
+		res := upload(t, c, enr+"/steps/contact", contact, "payslip.pdf", realPDF(2048))
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(errorsIn(res.Body), "The file could not be stored just now.") {
+			t.Fatalf("upload with a broken UPLOAD_DIR = %d: %q", res.StatusCode, errorsIn(res.Body))
+		}
+		if !strings.Contains(res.Body, `value="Mel Keeper"`) {
+			t.Error("the step's other answers are not shown again")
+		}
+		if e := enrollmentOf(t, s, enr); e.Answers["phone"] != "+1 555 010 2777" || e.Answers["full_name"] != "Mel Keeper" {
+			t.Errorf("the step's other answers were not kept: %v", e.Answers)
 		}
 	})
 }

@@ -24,6 +24,37 @@ import (
 	"cohort/db"
 )
 
+// CheckUploadDir makes sure uploaded files can be written to dir, creating
+// it if need be, by writing and removing a file there. Start-up calls it:
+// an UPLOAD_DIR the server's user cannot write would otherwise show up
+// only when a member attaches a file.
+func CheckUploadDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return uploadDirProblem(dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".cohort-write-check-*")
+	if err != nil {
+		return uploadDirProblem(dir, err)
+	}
+	name := f.Name()
+	_, err = f.Write([]byte("ok"))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.Remove(name); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return uploadDirProblem(dir, err)
+	}
+	return nil
+}
+
+func uploadDirProblem(dir string, err error) error {
+	return fmt.Errorf("UPLOAD_DIR %q is not writable by this server's user (uid %d): %w; "+
+		"make it a directory this user may write (e.g. chown it), or set UPLOAD_DIR elsewhere", dir, os.Getuid(), err)
+}
+
 // receiveFiles stores the step's uploaded files and puts each new upload's
 // id into the form values, where the form parser expects it. The type is
 // decided from the bytes, not the name or the browser's claim. A refused
@@ -46,6 +77,13 @@ func (h *handlers) receiveFiles(c *fiber.Ctx, o *own, st *forms.Step, in map[str
 			return nil, apperr.New(apperr.Forbidden, "This program does not accept files.")
 		}
 		id, msg, err := h.storeFile(c, o, f, files[0])
+		var se storageError
+		if errors.As(err, &se) {
+			// The disk, not the member, failed: say so beside the field and
+			// let the step's other answers be saved.
+			h.s.Log().Error("storing an uploaded file", "request_id", web.RequestID(c), "field", f.Key, "err", se.err)
+			msg, err = "The file could not be stored just now. Your other answers are saved; please try attaching it again later.", nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -58,13 +96,19 @@ func (h *handlers) receiveFiles(c *fiber.Ctx, o *own, st *forms.Step, in map[str
 	return refused, nil
 }
 
+// storageError is a failure to write an upload to UPLOAD_DIR (permissions,
+// a full disk), as opposed to the database or the request.
+type storageError struct{ err error }
+
+func (e storageError) Error() string { return "upload storage: " + e.err.Error() }
+
 func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart.FileHeader) (int64, string, error) {
 	limit := int64(h.s.Config().MaxUploadSize)
 	if f.MaxSize > 0 && f.MaxSize < limit {
 		limit = f.MaxSize
 	}
 	if fh.Size > limit {
-		return 0, fmt.Sprintf("The file is too large: the limit is %d MB.", limit>>20), nil
+		return 0, tooLarge(limit), nil
 	}
 	src, err := fh.Open()
 	if err != nil {
@@ -85,14 +129,14 @@ func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart
 	}
 	dir := h.s.Config().Uploads()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return 0, "", err
+		return 0, "", storageError{err}
 	}
 	var rnd [16]byte
 	_, _ = rand.Read(rnd[:])
 	name := hex.EncodeToString(rnd[:])
 	dst, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
-		return 0, "", err
+		return 0, "", storageError{err}
 	}
 	written, err := io.Copy(dst, io.MultiReader(strings.NewReader(string(head[:n])), io.LimitReader(src, limit-int64(n)+1)))
 	if cerr := dst.Close(); err == nil {
@@ -101,9 +145,9 @@ func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart
 	if err != nil || written > limit {
 		_ = os.Remove(filepath.Join(dir, name))
 		if err != nil {
-			return 0, "", err
+			return 0, "", storageError{err}
 		}
-		return 0, fmt.Sprintf("The file is too large: the limit is %d MB.", limit>>20), nil
+		return 0, tooLarge(limit), nil
 	}
 	u := &db.Upload{EnrollmentID: o.e.ID, PersonID: o.e.PersonID, FieldKey: f.Key, Filename: cleanName(fh.Filename),
 		ContentType: ctype, Size: written, StorageName: name}
@@ -112,6 +156,19 @@ func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart
 		return 0, "", err
 	}
 	return u.ID, "", nil
+}
+
+// tooLarge is the file field's message for a file over limit bytes. A
+// limit under a megabyte is given in kilobytes, not as "0 MB".
+func tooLarge(limit int64) string {
+	size := fmt.Sprintf("%d MB", limit>>20)
+	switch {
+	case limit < 1<<20:
+		size = fmt.Sprintf("%d KB", limit>>10)
+	case limit%(1<<20) != 0:
+		size = fmt.Sprintf("%.1f MB", float64(limit)/(1<<20))
+	}
+	return "The file is too large: the limit is " + size + "."
 }
 
 // cleanName keeps a display name for the file without any path.

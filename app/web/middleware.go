@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -19,6 +20,13 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders is securityHeaders without the chain, for the error
+// handler to use on errors raised before any middleware ran.
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -32,6 +40,28 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.cfg.SecureCookies() {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
+}
+
+// noStore keeps every page Cohort renders out of browser and proxy caches.
+// Pages show a signed-in person's answers, notes and names, and every page
+// carries the browser's CSRF token; without this, Back after "Sign out"
+// showed a participant's answers again. It runs after the static files and
+// health checks, which set their own caching, and before the handler, which
+// may still choose otherwise.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// deadline gives the request's work, its database queries above all, at
+// most DB_REQUEST_TIMEOUT: when the database hangs (a lock held, a frozen
+// server) the request ends in a 503 instead of waiting as long as the
+// database does. Work that must outlive a request (a CSV export's stream,
+// a job run from the admin page) sets its own deadline.
+func (s *Server) deadline(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.DBRequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
 	return c.Next()
 }
 

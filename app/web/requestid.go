@@ -23,6 +23,18 @@ const HeaderRequestID = "X-Request-ID"
 // from the client (or fly's proxy) is kept when it looks like one, so a
 // request can be followed across hops; anything else is replaced.
 func requestID(c *fiber.Ctx) error {
+	setRequestID(c)
+	return c.Next()
+}
+
+// setRequestID gives c its id unless it has one: the middleware calls it,
+// and so does the error handler for the errors Fiber raises before any
+// middleware runs (body or headers too large), whose pages must still
+// carry a reference.
+func setRequestID(c *fiber.Ctx) {
+	if RequestID(c) != "" {
+		return
+	}
 	id := c.Get(HeaderRequestID)
 	if !validRequestID(id) {
 		var b [12]byte
@@ -31,7 +43,6 @@ func requestID(c *fiber.Ctx) error {
 	}
 	c.Locals(localRequestID, id)
 	c.Set(HeaderRequestID, id)
-	return c.Next()
 }
 
 func validRequestID(id string) bool {

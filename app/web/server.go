@@ -39,6 +39,8 @@ type Server struct {
 	enrollmentIn func(path string) int64
 	baseOrigin   string
 	shuttingDown atomic.Bool
+	// When each deployment warning was last logged (see deployWarnings).
+	warnedPlainHTTP, warnedHostMismatch atomic.Int64
 }
 
 // Options are the embedded trees the server serves.
@@ -70,7 +72,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 		Immutable:               true,
 		Views:                   engine,
 		ErrorHandler:            s.handleError,
-		BodyLimit:               cfg.BodyLimit,
+		BodyLimit:               hardBodyLimit(cfg), // BODY_LIMIT: see limitBody
 		ReadTimeout:             cfg.ReadTimeout,
 		WriteTimeout:            cfg.WriteTimeout,
 		IdleTimeout:             cfg.IdleTimeout,
@@ -80,12 +82,13 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 		DisableStartupMessage:   true,
 		ReadBufferSize:          16 * 1024,
 	})
-	s.app.Use(s.lameDuck, requestID, s.accessLog, s.recoverer, s.securityHeaders,
+	s.app.Server().ErrorHandler = s.serverError
+	s.app.Use(s.lameDuck, requestID, s.accessLog, s.recoverer, s.securityHeaders, s.deadline,
 		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/static/*", s.assets.Handler)
-	s.app.Use(s.csrf, s.loadSession)
+	s.app.Use(noStore, s.deployWarnings, s.limitBody, s.rejectControlChars, s.csrf, s.loadSession)
 	return s, nil
 }
 

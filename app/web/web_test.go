@@ -363,3 +363,31 @@ func TestSessionLifetimes(t *testing.T) {
 		}
 	})
 }
+
+// Pages are never cached (Back after "Sign out" must not show a member's
+// answers); static assets keep their year-long cache.
+func TestPagesAreNotCached(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		seeded(t, s)
+		c := apptest.NewClient(t, apptest.New(t, s, nil))
+		home := c.Get("/")
+		c.SignInAs(demo.MemberEmail)
+		for _, path := range []string{"/", "/enrollments", "/programs/" + demo.ProgramSlug, "/no-such-page"} {
+			if got := c.Get(path).Header.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("signed in, %s: Cache-Control %q, want no-store", path, got)
+			}
+		}
+		staff := apptest.NewClient(t, apptest.New(t, s, nil))
+		staff.SignInAs(demo.AdminEmail)
+		if got := staff.Get("/staff").Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("staff table: Cache-Control %q, want no-store", got)
+		}
+		m := assetRe.FindStringSubmatch(home.Body)
+		if m == nil {
+			t.Fatal("no asset on the home page")
+		}
+		if got := c.Get(m[1]).Header.Get("Cache-Control"); got != "public, max-age=31536000, immutable" {
+			t.Errorf("static %s: Cache-Control %q", m[1], got)
+		}
+	})
+}
