@@ -5,6 +5,8 @@
 package auth
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	cmail "cohort/app/mail"
@@ -31,6 +33,10 @@ func Register(s *web.Server, outbox *cmail.Outbox) {
 	}
 	if cfg.OIDCEnabled() {
 		h.oidc = newOIDCClient(cfg)
+		// Once, at start-up: what decides roles, so an operator can check
+		// the groups were read as meant (names only, nothing personal).
+		s.Log().Info("sso roles from groups", "groups_claim", cfg.GroupsClaim,
+			"staff_groups", cfg.StaffGroups, "admin_groups", cfg.AdminGroups, "scopes", strings.Join(cfg.OIDCScopes, " "))
 		r.Get("/auth/oidc/login", h.oidcLogin)
 		r.Get("/auth/oidc/callback", h.oidcCallback)
 	}
