@@ -60,18 +60,23 @@ func (h *handlers) requestCode(c *fiber.Ctx) error {
 	allowed := known || (errors.Is(err, db.ErrNotFound) && s.Config().SelfRegistration)
 
 	code := RandomCode(CodeLength)
-	if _, err := s.Store().CreateLoginCode(ctx, email, HashLoginCode(s.Config().SecretKey, email, code), s.Config().LoginCodeTTL); err != nil {
+	lc, err := s.Store().CreateLoginCode(ctx, email, HashLoginCode(s.Config().SecretKey, email, code), s.Config().LoginCodeTTL)
+	if err != nil {
 		return err
 	}
 	minutes := int(s.Config().LoginCodeTTL.Minutes())
 	msg := cmail.Message{
-		To:      email,
-		Subject: "Your Cohort sign-in code: " + FormatCode(code),
+		To: email,
+		// Never the code in the subject: it stays in the outbox (and in
+		// mail previews and server logs) after the body is wiped.
+		Subject: "Your Cohort sign-in code",
 		Text: fmt.Sprintf("Your sign-in code is %s\n\nIt works once, for %d minutes. If you did not ask to sign in to Cohort, ignore this message.\n\n%s/signin/code\n",
 			FormatCode(code), minutes, s.Config().BaseURL),
 		Kind:      "login_code",
 		Sensitive: true,
 		Suppress:  !allowed,
+		// A code mailed after it expired is only confusing.
+		NotAfter: lc.ExpiresAt,
 	}
 	if err := h.outbox.Enqueue(ctx, msg); err != nil {
 		return err
