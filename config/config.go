@@ -311,6 +311,21 @@ func (c *Config) applyDefaults() {
 	for i, tp := range c.TrustedProxies {
 		c.TrustedProxies[i] = strings.TrimSpace(tp)
 	}
+	// "root, cohort-admins" must mean the group cohort-admins, not
+	// " cohort-admins", which no provider sends.
+	c.StaffGroups = cleanList(c.StaffGroups)
+	c.AdminGroups = cleanList(c.AdminGroups)
+}
+
+// cleanList trims every entry and drops the empty ones (a trailing comma).
+func cleanList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func boolPtr(b bool) *bool { return &b }
@@ -424,8 +439,15 @@ func (c *Config) authProblems() []string {
 		if c.OIDCIssuer == "" || c.OIDCClientID == "" || c.OIDCClientSecret == "" {
 			p = append(p, "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together")
 		}
-		if iu, err := url.Parse(c.OIDCIssuer); c.OIDCIssuer != "" && (err != nil || iu.Host == "" || (iu.Scheme != "https" && iu.Scheme != "http")) {
+		iu, err := url.Parse(c.OIDCIssuer)
+		switch {
+		case c.OIDCIssuer == "":
+		case err != nil || iu.Host == "" || (iu.Scheme != "https" && iu.Scheme != "http"):
 			p = append(p, fmt.Sprintf("OIDC_ISSUER must be the provider's URL, e.g. https://TENANT.auth0.com/ (got %q)", c.OIDCIssuer))
+		case c.IsProduction() && iu.Scheme != "https":
+			// Discovery, keys and the code exchange would travel in clear
+			// text: anyone on the path could sign in as anyone.
+			p = append(p, fmt.Sprintf("OIDC_ISSUER must use https in production (got %q)", c.OIDCIssuer))
 		}
 	}
 	if c.LoginCodeTTL < time.Minute || c.LoginCodeTTL > time.Hour {

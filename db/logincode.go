@@ -8,12 +8,16 @@ import (
 )
 
 // LoginCode is a one-time sign-in code sent by email; only its keyed hash is
-// stored.
+// stored. It belongs to the browser that asked for it (FlowHash, a hash of a
+// random value kept in that browser's session), so a code somebody else
+// asks for in the person's name neither retires theirs nor spends its
+// attempts.
 type LoginCode struct {
 	bun.BaseModel `bun:"table:login_codes"`
 
 	ID        int64      `bun:"id,pk,autoincrement"`
 	Email     string     `bun:"email"`
+	FlowHash  string     `bun:"flow_hash"`
 	CodeHash  string     `bun:"code_hash"`
 	ExpiresAt time.Time  `bun:"expires_at"`
 	Attempts  int        `bun:"attempts"`
@@ -21,41 +25,45 @@ type LoginCode struct {
 	CreatedAt time.Time  `bun:"created_at"`
 }
 
-// CreateLoginCode stores a new code for email, valid for ttl.
+// CreateLoginCode stores a new code for email, valid for ttl, that belongs
+// to no browser's sign-in (housekeeping and tests).
 func (s *Store) CreateLoginCode(ctx context.Context, email, codeHash string, ttl time.Duration) (*LoginCode, error) {
+	return s.CreateFlowLoginCode(ctx, email, "", codeHash, ttl)
+}
+
+// CreateFlowLoginCode stores a new code for email, valid for ttl, for the
+// sign-in flow whose hash is flowHash.
+func (s *Store) CreateFlowLoginCode(ctx context.Context, email, flowHash, codeHash string, ttl time.Duration) (*LoginCode, error) {
 	now := s.now()
-	lc := &LoginCode{Email: NormalizeEmail(email), CodeHash: codeHash, ExpiresAt: now.Add(ttl), CreatedAt: now}
+	lc := &LoginCode{Email: NormalizeEmail(email), FlowHash: flowHash, CodeHash: codeHash, ExpiresAt: now.Add(ttl), CreatedAt: now}
 	_, err := s.w.NewInsert().Model(lc).Returning("id").Exec(ctx)
 	return lc, translate(err)
 }
 
-// LatestLoginCode is the newest unused, unexpired code for email, or
-// ErrNotFound. Requesting a new code therefore retires the older ones.
-func (s *Store) LatestLoginCode(ctx context.Context, email string) (*LoginCode, error) {
-	lc := new(LoginCode)
-	err := s.w.NewSelect().Model(lc).
-		Where("email = ?", NormalizeEmail(email)).
-		Where("used_at IS NULL").
-		Where("expires_at > ?", s.now()).
-		Order("created_at DESC", "id DESC").Limit(1).Scan(ctx)
-	return lc, translate(err)
-}
-
-// SpendLoginAttempt counts one guess against code id, atomically, and
-// reports false when the code has no attempts left (or was used): two
-// concurrent guesses can never both get the last attempt.
-func (s *Store) SpendLoginAttempt(ctx context.Context, id int64, maxAttempts int) (bool, error) {
-	res, err := s.w.NewUpdate().Model((*LoginCode)(nil)).
-		Set("attempts = attempts + 1").
-		Where("id = ? AND used_at IS NULL AND attempts < ?", id, maxAttempts).
-		Exec(ctx)
-	if err := expectOne(res, err); err != nil {
-		if isNotFound(err) {
-			return false, nil
-		}
-		return false, err
+// SpendLoginAttempts counts one guess against each of the newest keep
+// unused, unexpired codes of email's flow that have attempts left, and
+// returns those codes (id and hash), for the caller to compare the guess
+// with. One atomic UPDATE: two concurrent guesses can never both get a
+// code's last attempt. A guess costs every candidate an attempt, so keeping
+// several codes alive does not multiply the guesses allowed.
+func (s *Store) SpendLoginAttempts(ctx context.Context, email, flowHash string, keep, maxAttempts int) ([]*LoginCode, error) {
+	if flowHash == "" || keep <= 0 {
+		return nil, nil
 	}
-	return true, nil
+	now := s.now()
+	var codes []*LoginCode
+	err := s.w.NewRaw(`UPDATE login_codes SET attempts = attempts + 1
+WHERE id IN (
+	SELECT id FROM login_codes
+	WHERE email = ? AND flow_hash = ? AND used_at IS NULL AND expires_at > ?
+	ORDER BY created_at DESC, id DESC LIMIT ?
+)
+AND used_at IS NULL AND attempts < ?
+RETURNING id, code_hash`, NormalizeEmail(email), flowHash, now, keep, maxAttempts).Scan(ctx, &codes)
+	if err != nil && !isNotFound(translate(err)) {
+		return nil, translate(err)
+	}
+	return codes, nil
 }
 
 // UseLoginCode marks the code used; false if it already was (single use,

@@ -54,7 +54,23 @@ type OutboxMessage struct {
 	LastError string     `bun:"last_error"`
 	CreatedAt time.Time  `bun:"created_at"`
 	SentAt    *time.Time `bun:"sent_at"`
+	// ExpiresAt, when set, is when the message stops being worth sending;
+	// the dispatcher drops it after that (MarkMailExpired).
+	ExpiresAt *time.Time `bun:"expires_at"`
 }
+
+// Expired reports whether m may no longer be sent at now.
+func (m *OutboxMessage) Expired(now time.Time) bool {
+	return m.ExpiresAt != nil && !now.Before(*m.ExpiresAt)
+}
+
+// Dropped reports whether m was given up on because it expired.
+func (m *OutboxMessage) Dropped() bool {
+	return m.Status == MailFailed && strings.HasPrefix(m.LastError, mailDroppedPrefix)
+}
+
+// mailDroppedPrefix starts the last_error of a message dropped at expiry.
+const mailDroppedPrefix = "dropped: "
 
 // EnqueueMail inserts m (status pending unless set, due now unless a time
 // is set) and sets its ID. A message whose DedupeKey is already in the
@@ -177,13 +193,30 @@ func (s *Store) MarkMailRetry(ctx context.Context, id int64, attempts int, next 
 }
 
 // MarkMailFailed gives up on a message after its final attempt, which it
-// counts (attempts + 1).
+// counts (attempts + 1). A sensitive message's bodies are wiped: it is
+// never sent again, and a sign-in code must not wait in the table.
 func (s *Store) MarkMailFailed(ctx context.Context, id int64, lastErr string) error {
 	return expectOne(s.w.NewUpdate().Model((*OutboxMessage)(nil)).
 		Set("status = ?", MailFailed).
 		Set("attempts = attempts + 1").
 		Set("locked_until = NULL").
 		Set("last_error = ?", clipMailError(lastErr)).
+		Set("text_body = CASE WHEN sensitive THEN '' ELSE text_body END").
+		Set("html_body = CASE WHEN sensitive THEN '' ELSE html_body END").
+		Where("id = ?", id).Exec(ctx))
+}
+
+// MarkMailExpired drops a message that was not delivered before its
+// ExpiresAt: failed, with a last_error starting "dropped: " (what the
+// admin page shows), no attempt counted, and its bodies wiped — it will
+// never be sent.
+func (s *Store) MarkMailExpired(ctx context.Context, id int64, reason string) error {
+	return expectOne(s.w.NewUpdate().Model((*OutboxMessage)(nil)).
+		Set("status = ?", MailFailed).
+		Set("locked_until = NULL").
+		Set("last_error = ?", clipMailError(mailDroppedPrefix+reason)).
+		Set("text_body = ''").
+		Set("html_body = ''").
 		Where("id = ?", id).Exec(ctx))
 }
 
@@ -268,7 +301,9 @@ func (s *Store) RetryMail(ctx context.Context, id int64) error {
 		Set("attempts = 0").
 		Set("next_attempt_at = ?", s.now()).
 		Set("locked_until = NULL").
-		Where("id = ? AND status = ?", id, MailFailed).Exec(ctx))
+		// Mail dropped at its expiry stays dropped: sending it now
+		// would be later still.
+		Where("id = ? AND status = ? AND (expires_at IS NULL OR expires_at > ?)", id, MailFailed, s.now()).Exec(ctx))
 	if isNotFound(err) {
 		if _, err := s.MailByID(ctx, id); err != nil {
 			return err

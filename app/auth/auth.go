@@ -5,6 +5,8 @@
 package auth
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	cmail "cohort/app/mail"
@@ -31,6 +33,10 @@ func Register(s *web.Server, outbox *cmail.Outbox) {
 	}
 	if cfg.OIDCEnabled() {
 		h.oidc = newOIDCClient(cfg)
+		// Once, at start-up: what decides roles, so an operator can check
+		// the groups were read as meant (names only, nothing personal).
+		s.Log().Info("sso roles from groups", "groups_claim", cfg.GroupsClaim,
+			"staff_groups", cfg.StaffGroups, "admin_groups", cfg.AdminGroups, "scopes", strings.Join(cfg.OIDCScopes, " "))
 		r.Get("/auth/oidc/login", h.oidcLogin)
 		r.Get("/auth/oidc/callback", h.oidcCallback)
 	}
@@ -62,19 +68,34 @@ func (h *handlers) renderSignIn(c *fiber.Ctx, form *web.Form, status int) error 
 
 // logout ends our session and, for an SSO session whose provider offers
 // it, the provider's session too (RP-initiated logout).
+//
+// The provider is reached by a page that navigates there, not by a
+// redirect: the sign-out form's CSP (form-action 'self') also governs the
+// redirects answering it, so a browser refuses a redirect to the provider
+// and the provider session survives — the next "Sign in" would sign the
+// same person straight back in. A meta refresh (and the link beside it, for
+// the rare browser that ignores it) is a new navigation, works without
+// JavaScript, and leaves the CSP strict.
 func (h *handlers) logout(c *fiber.Ctx) error {
-	next := "/"
+	endSession := ""
 	if h.oidc != nil && web.CurrentAuth(c).Method == web.MethodOIDC {
 		idToken, err := h.s.Flow(c, flowIDToken)
 		if err != nil {
 			return err
 		}
 		if u, ok := h.oidc.endSessionURL(c.UserContext(), idToken, h.s.Config().BaseURL+"/"); ok {
-			next = u
+			endSession = u
 		}
 	}
 	if err := h.s.SignOut(c); err != nil {
 		return err
 	}
-	return c.Redirect(next, fiber.StatusSeeOther)
+	if endSession == "" {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	// The URL carries the ID token as a hint: keep the page out of caches.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return h.s.Render(c, "pages/signout", "", fiber.Map{
+		"Title": "Signing you out", "NavigateTo": endSession, "ProviderName": h.s.Config().OIDCName,
+	})
 }

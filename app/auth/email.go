@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -14,8 +16,44 @@ import (
 	"cohort/db"
 )
 
-// Flow keys for the email-code sign-in.
-const flowEmail = "email"
+// Flow keys for the email-code sign-in: the address, and a random value
+// that ties the codes to this browser's sign-in.
+const (
+	flowEmail   = "email"
+	flowCodeKey = "code_key"
+)
+
+// PendingCodesKept is how many of a sign-in's newest codes stay valid
+// (until they expire or one is used): asking again because the mail is
+// slow must not void the code that then arrives.
+const PendingCodesKept = 3
+
+// codeFlowKey is the current sign-in's key when it is for the same
+// address, else a new one.
+func (h *handlers) codeFlowKey(c *fiber.Ctx, email string) (string, error) {
+	prev, err := h.s.Flow(c, flowEmail)
+	if err != nil {
+		return "", err
+	}
+	key, err := h.s.Flow(c, flowCodeKey)
+	if err != nil {
+		return "", err
+	}
+	if prev != email || key == "" {
+		key = randomToken()
+	}
+	return key, nil
+}
+
+// flowHash is what login_codes keeps of a flow key: the key itself stays
+// in the session, so reading the table does not let anyone claim a flow.
+func flowHash(key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("login-code-flow\x00" + key))
+	return hex.EncodeToString(sum[:])
+}
 
 // emailForm validates the address a person typed.
 func emailForm(c *fiber.Ctx) (*web.Form, string) {
@@ -45,10 +83,7 @@ func (h *handlers) requestCode(c *fiber.Ctx) error {
 	if !form.Valid() {
 		return h.renderSignIn(c, form, fiber.StatusUnprocessableEntity)
 	}
-	if err := limit(c, s, ipBucket("code", c), s.Config().RateLimitPerIP); err != nil {
-		return err
-	}
-	if err := limit(c, s, emailBucket("code", email), s.Config().RateLimitPerEmail); err != nil {
+	if err := limitCodeRequest(c, s, email); err != nil {
 		return err
 	}
 	ctx := c.UserContext()
@@ -59,24 +94,36 @@ func (h *handlers) requestCode(c *fiber.Ctx) error {
 	}
 	allowed := known || (errors.Is(err, db.ErrNotFound) && s.Config().SelfRegistration)
 
+	// The codes belong to this browser's sign-in: asking again here keeps
+	// the earlier codes working (mail can cross), and asking anywhere else
+	// leaves them alone.
+	flowKey, err := h.codeFlowKey(c, email)
+	if err != nil {
+		return err
+	}
 	code := RandomCode(CodeLength)
-	if _, err := s.Store().CreateLoginCode(ctx, email, HashLoginCode(s.Config().SecretKey, email, code), s.Config().LoginCodeTTL); err != nil {
+	lc, err := s.Store().CreateFlowLoginCode(ctx, email, flowHash(flowKey), HashLoginCode(s.Config().SecretKey, email, code), s.Config().LoginCodeTTL)
+	if err != nil {
 		return err
 	}
 	minutes := int(s.Config().LoginCodeTTL.Minutes())
 	msg := cmail.Message{
-		To:      email,
-		Subject: "Your Cohort sign-in code: " + FormatCode(code),
+		To: email,
+		// Never the code in the subject: it stays in the outbox (and in
+		// mail previews and server logs) after the body is wiped.
+		Subject: "Your Cohort sign-in code",
 		Text: fmt.Sprintf("Your sign-in code is %s\n\nIt works once, for %d minutes. If you did not ask to sign in to Cohort, ignore this message.\n\n%s/signin/code\n",
 			FormatCode(code), minutes, s.Config().BaseURL),
 		Kind:      "login_code",
 		Sensitive: true,
 		Suppress:  !allowed,
+		// A code mailed after it expired is only confusing.
+		NotAfter: lc.ExpiresAt,
 	}
 	if err := h.outbox.Enqueue(ctx, msg); err != nil {
 		return err
 	}
-	if err := s.SetFlow(c, map[string]string{flowEmail: email}); err != nil {
+	if err := s.SetFlow(c, map[string]string{flowEmail: email, flowCodeKey: flowKey}); err != nil {
 		return err
 	}
 	return c.Redirect("/signin/code", fiber.StatusSeeOther)
@@ -125,19 +172,24 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	lc, err := s.Store().LatestLoginCode(ctx, email)
-	if errors.Is(err, db.ErrNotFound) {
-		form.Add("code", errCodeInvalid)
-		return h.renderCode(c, email, form, fiber.StatusUnprocessableEntity)
-	}
+	flowKey, err := s.Flow(c, flowCodeKey)
 	if err != nil {
 		return err
 	}
-	ok, err := s.Store().SpendLoginAttempt(ctx, lc.ID, s.Config().LoginCodeMaxAttempts)
+	// Every code of this sign-in that is still alive (the last few asked
+	// for) is a candidate, and each pays for the guess.
+	candidates, err := s.Store().SpendLoginAttempts(ctx, email, flowHash(flowKey), PendingCodesKept, s.Config().LoginCodeMaxAttempts)
 	if err != nil {
 		return err
 	}
-	if !ok || !equalHash(HashLoginCode(s.Config().SecretKey, email, typed), lc.CodeHash) {
+	want := HashLoginCode(s.Config().SecretKey, email, typed)
+	var lc *db.LoginCode
+	for _, cand := range candidates {
+		if equalHash(want, cand.CodeHash) {
+			lc = cand
+		}
+	}
+	if lc == nil {
 		form.Add("code", errCodeInvalid)
 		return h.renderCode(c, email, form, fiber.StatusUnprocessableEntity)
 	}

@@ -6,12 +6,16 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gofiber/fiber/v2"
@@ -40,15 +44,78 @@ const providerName = "oidc"
 // staff or admin. Discovery happens on first use (and is retried after a
 // failure), so a provider outage does not stop Cohort from starting.
 type oidcClient struct {
-	cfg *config.Config
+	cfg  *config.Config
+	http *http.Client
 
 	mu       sync.Mutex
 	goth     *openidConnect.Provider
 	verifier *oidc.IDTokenVerifier
 	endpoint string // end_session_endpoint, if the provider has one
+
+	// lastGroupsWarning limits the "no groups claim" warning to one an hour.
+	lastGroupsWarning time.Time
 }
 
-func newOIDCClient(cfg *config.Config) *oidcClient { return &oidcClient{cfg: cfg} }
+func newOIDCClient(cfg *config.Config) *oidcClient {
+	return &oidcClient{cfg: cfg, http: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// discoveryError is a discovery failure that retrying will not fix: the
+// configuration (OIDC_ISSUER) or the provider's registration is wrong. Any
+// other error is taken for an outage.
+type discoveryError struct{ reason string }
+
+func (e *discoveryError) Error() string { return "oidc discovery: " + e.reason }
+
+// discoveryDoc is the part of the provider's discovery document we use.
+type discoveryDoc struct {
+	oidc.ProviderConfig
+	EndSession string `json:"end_session_endpoint"`
+}
+
+// discover reads the provider's discovery document once, for goth and
+// go-oidc alike, and tells a misconfiguration (wrong issuer, no document
+// there, not a discovery document) from an outage (network, 5xx).
+func (o *oidcClient) discover(ctx context.Context) (*discoveryDoc, error) {
+	issuer := o.cfg.OIDCIssuer
+	// The same URL go-oidc and goth derive from the issuer.
+	where := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, where, nil)
+	if err != nil {
+		return nil, &discoveryError{fmt.Sprintf("OIDC_ISSUER %q gives no usable discovery URL: %v", issuer, err)}
+	}
+	res, err := o.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("oidc discovery: %s: %w", where, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("oidc discovery: %s: %w", where, err)
+	case res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests:
+		return nil, fmt.Errorf("oidc discovery: %s answered %s", where, res.Status)
+	case res.StatusCode != http.StatusOK:
+		return nil, &discoveryError{fmt.Sprintf("%s answered %s: check OIDC_ISSUER", where, res.Status)}
+	}
+	var doc discoveryDoc
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, &discoveryError{fmt.Sprintf("%s is not a discovery document (%v): check OIDC_ISSUER", where, err)}
+	}
+	if doc.IssuerURL != issuer {
+		hint := ""
+		if strings.TrimSuffix(doc.IssuerURL, "/") == strings.TrimSuffix(issuer, "/") {
+			hint = " (mind the trailing slash)"
+		}
+		// ID tokens carry the provider's spelling, which go-oidc compares
+		// exactly: every sign-in would fail.
+		return nil, &discoveryError{fmt.Sprintf("OIDC_ISSUER is %q but the provider calls itself %q: set OIDC_ISSUER to exactly that%s", issuer, doc.IssuerURL, hint)}
+	}
+	if doc.AuthURL == "" || doc.TokenURL == "" || doc.JWKSURL == "" {
+		return nil, &discoveryError{fmt.Sprintf("%s lacks authorization_endpoint, token_endpoint or jwks_uri", where)}
+	}
+	return &doc, nil
+}
 
 func (o *oidcClient) load(ctx context.Context) (*openidConnect.Provider, *oidc.IDTokenVerifier, error) {
 	o.mu.Lock()
@@ -56,37 +123,50 @@ func (o *oidcClient) load(ctx context.Context) (*openidConnect.Provider, *oidc.I
 	if o.goth != nil {
 		return o.goth, o.verifier, nil
 	}
-	issuer := o.cfg.OIDCIssuer
-	discovery := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
-	gp, err := openidConnect.New(o.cfg.OIDCClientID, o.cfg.OIDCClientSecret, o.cfg.BaseURL+"/auth/oidc/callback", discovery, o.cfg.OIDCScopes...)
+	doc, err := o.discover(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("oidc discovery: %w", err)
+		return nil, nil, err
+	}
+	gp, err := openidConnect.NewCustomisedURL(o.cfg.OIDCClientID, o.cfg.OIDCClientSecret, o.cfg.BaseURL+"/auth/oidc/callback",
+		doc.AuthURL, doc.TokenURL, doc.IssuerURL, doc.UserInfoURL, doc.EndSession, o.cfg.OIDCScopes...)
+	if err != nil {
+		return nil, nil, &discoveryError{err.Error()}
 	}
 	// We trust only the verified ID token; goth's userinfo call adds nothing.
 	gp.SkipUserInfoRequest = true
-	op, err := oidc.NewProvider(ctx, issuer)
-	if err != nil {
-		return nil, nil, fmt.Errorf("oidc discovery: %w", err)
-	}
-	var meta struct {
-		EndSession string `json:"end_session_endpoint"`
-	}
-	_ = op.Claims(&meta)
+	// The keys are fetched later, on a request's context; go-oidc takes
+	// only the HTTP client from this one.
+	op := doc.ProviderConfig.NewProvider(oidc.ClientContext(context.Background(), o.http))
 	o.goth = gp
 	o.verifier = op.Verifier(&oidc.Config{ClientID: o.cfg.OIDCClientID})
-	o.endpoint = meta.EndSession
+	o.endpoint = doc.EndSession
 	return o.goth, o.verifier, nil
 }
 
-var errProviderDown = apperr.New(apperr.Unavailable, "The sign-in provider cannot be reached right now. Please try again in a minute.")
+var (
+	errProviderDown     = apperr.New(apperr.Unavailable, "The sign-in provider cannot be reached right now. Please try again in a minute.")
+	errSSOMisconfigured = apperr.New(apperr.Internal, "Sign-in with the company account is misconfigured, so it cannot work until that is fixed. Please tell the site's administrators, or sign in another way.")
+)
+
+// loadFailed logs why the provider could not be used and says so to the
+// person in the terms that fit: a configuration mistake is not an outage,
+// and "try again in a minute" would send them round in circles.
+func (h *handlers) loadFailed(c *fiber.Ctx, err error) error {
+	var de *discoveryError
+	if errors.As(err, &de) {
+		h.s.Log().Error("oidc: sign-in is misconfigured", "err", err, "request_id", web.RequestID(c))
+		return errSSOMisconfigured
+	}
+	h.s.Log().Error("oidc: provider unreachable", "err", err, "request_id", web.RequestID(c))
+	return errProviderDown
+}
 
 // oidcLogin starts the code flow: a fresh state (login CSRF), nonce (token
 // replay) and PKCE verifier, kept in the server-side session.
 func (h *handlers) oidcLogin(c *fiber.Ctx) error {
 	gp, _, err := h.oidc.load(c.UserContext())
 	if err != nil {
-		h.s.Log().Error("oidc", "err", err, "request_id", web.RequestID(c))
-		return errProviderDown
+		return h.loadFailed(c, err)
 	}
 	state, nonce, verifier := randomToken(), randomToken(), randomToken()
 	sess, err := gp.BeginAuth(state)
@@ -140,7 +220,7 @@ func (h *handlers) oidcCallback(c *fiber.Ctx) error {
 	}
 	gp, verify, err := h.oidc.load(ctx)
 	if err != nil {
-		return errProviderDown
+		return h.loadFailed(c, err)
 	}
 	sess := &openidConnect.Session{}
 	params := url.Values{"code": {c.Query("code")}, "code_verifier": {verifier}}
@@ -207,7 +287,11 @@ func (h *handlers) personForIdentity(c *fiber.Ctx, subject string, claims map[st
 	if person.Status != db.PersonActive {
 		return nil, apperr.New(apperr.Forbidden, "This account is disabled. Contact the program team.")
 	}
-	role := GroupsRole(groupsClaim(claims, h.s.Config().GroupsClaim), h.s.Config().StaffGroups, h.s.Config().AdminGroups)
+	cfg := h.s.Config()
+	if _, present := claims[cfg.GroupsClaim]; !present && len(cfg.StaffGroups)+len(cfg.AdminGroups) > 0 {
+		h.warnNoGroupsClaim()
+	}
+	role := GroupsRole(groupsClaim(claims, cfg.GroupsClaim), cfg.StaffGroups, cfg.AdminGroups)
 	if err := st.SaveIdentity(ctx, &db.Identity{PersonID: person.ID, Provider: providerName, Subject: subject, Email: email, GroupsRole: role}); err != nil {
 		return nil, err
 	}
@@ -215,6 +299,25 @@ func (h *handlers) personForIdentity(c *fiber.Ctx, subject string, claims map[st
 		return nil, err
 	}
 	return person, nil
+}
+
+// warnNoGroupsClaim says why everyone signing in by SSO becomes a member:
+// many providers release groups only for a "groups" scope, or under
+// another claim name. At most once an hour, and never whose token it was.
+func (h *handlers) warnNoGroupsClaim() {
+	o, cfg := h.oidc, h.s.Config()
+	o.mu.Lock()
+	due := o.lastGroupsWarning.IsZero() || time.Since(o.lastGroupsWarning) >= time.Hour
+	if due {
+		o.lastGroupsWarning = time.Now()
+	}
+	o.mu.Unlock()
+	if !due {
+		return
+	}
+	h.s.Log().Warn("oidc: the ID token has no groups claim, so STAFF_GROUPS and ADMIN_GROUPS match nobody and everyone signs in as a member; "+
+		"check GROUPS_CLAIM, and add the scope that releases groups (often \"groups\") to OIDC_SCOPES",
+		"groups_claim", cfg.GroupsClaim, "oidc_scopes", strings.Join(cfg.OIDCScopes, " "))
 }
 
 // GroupsRole maps a person's provider groups to a global role: admin if in

@@ -4,11 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"html"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -206,10 +208,27 @@ func TestOIDCSignInAndGroups(t *testing.T) {
 			ssoSignIn(t, c, p, ssoUser{sub: "u-1", email: "ana@example.org", name: "Test u-1", claim: groupsClaim})
 			c.Get("/")
 			res := c.PostForm("/logout", nil)
-			loc, _ := url.Parse(res.Header.Get("Location"))
-			if res.StatusCode != 303 || !strings.HasSuffix(loc.Path, "/oidc/logout") || loc.Query().Get("id_token_hint") == "" ||
+			// Not a redirect, which the form's CSP (form-action 'self')
+			// would stop in a browser, but a page that navigates there
+			// (see TestBrowserSSOSignOutEndsProviderSession).
+			m := regexp.MustCompile(`<meta http-equiv="refresh" content="0; url=([^"]+)">`).FindStringSubmatch(res.Body)
+			if res.StatusCode != 200 || m == nil {
+				t.Fatalf("logout = %d, want a page that navigates to the provider: %s", res.StatusCode, res.Body)
+			}
+			target := html.UnescapeString(m[1])
+			loc, _ := url.Parse(target)
+			if !strings.HasSuffix(loc.Path, "/oidc/logout") || loc.Query().Get("id_token_hint") == "" ||
 				loc.Query().Get("post_logout_redirect_uri") != "http://localhost/" {
-				t.Fatalf("logout redirect = %d %s", res.StatusCode, res.Header.Get("Location"))
+				t.Fatalf("logout navigates to %s", target)
+			}
+			if !strings.Contains(res.Body, `href="`+m[1]+`"`) {
+				t.Fatal("no link to the provider beside the refresh")
+			}
+			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Fatalf("Cache-Control %q on a page carrying the ID token", cc)
+			}
+			if !strings.Contains(res.Body, `href="/signin"`) {
+				t.Fatal("the sign-out page still shows the person signed in")
 			}
 			if _, ok := c.Cookies["__Host-cohort_session"]; ok {
 				t.Fatal("our session survived sign-out")

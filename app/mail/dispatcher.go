@@ -33,6 +33,7 @@ type Result struct {
 	Sent    int // accepted by the SMTP server
 	Retried int // failed, to be tried again later
 	Failed  int // given up on
+	Dropped int // expired before it could be delivered (Message.NotAfter)
 	Dev     int // kept for the development outbox (no SMTP configured)
 }
 
@@ -117,6 +118,20 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Result, error) {
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Result) error {
+	if row.Expired(d.store.Now()) {
+		// Past its use (a sign-in code after its lifetime): sending it
+		// late helps nobody, so it is dropped, visibly.
+		reason := "expired at " + row.ExpiresAt.UTC().Format("2006-01-02 15:04 MST") + " before it could be delivered"
+		if row.LastError != "" {
+			reason += "; last error: " + row.LastError
+		}
+		if err := d.store.MarkMailExpired(ctx, row.ID, reason); err != nil {
+			return err
+		}
+		d.log.Warn("mail dropped: it expired before it could be delivered", "mail_id", row.ID, "kind", row.Kind, "attempts", row.Attempts)
+		res.Dropped++
+		return nil
+	}
 	if d.sender == nil {
 		if d.devWarn {
 			d.warnNoSMTP.Do(func() {
@@ -163,6 +178,11 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 		return nil
 	}
 	next := d.store.Now().Add(d.backoff(attempts))
+	if row.ExpiresAt != nil && row.ExpiresAt.Before(next) {
+		// Come back when it expires, to drop it then rather than keep a
+		// dead message (and a sensitive body) waiting hours for a retry.
+		next = *row.ExpiresAt
+	}
 	if err := d.store.MarkMailRetry(ctx, row.ID, attempts, next, reason); err != nil {
 		return err
 	}
@@ -218,7 +238,7 @@ func (d *Dispatcher) Run(ctx context.Context, every time.Duration) {
 			d.log.Error("mail dispatcher pass failed", "err", err)
 		}
 		if res != (Result{}) {
-			d.log.Info("mail dispatched", "sent", res.Sent, "retried", res.Retried, "failed", res.Failed, "dev", res.Dev)
+			d.log.Info("mail dispatched", "sent", res.Sent, "retried", res.Retried, "failed", res.Failed, "dropped", res.Dropped, "dev", res.Dev)
 		}
 		select {
 		case <-ctx.Done():

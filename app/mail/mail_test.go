@@ -246,8 +246,14 @@ func TestDispatcherOutcomes(t *testing.T) {
 			msg:  mail.Message{To: "gone@example.com", Subject: "Hi", Text: "body"},
 			want: mail.Result{Failed: 1}, status: db.MailFailed, keepsBody: true},
 		{name: "suppressed is never delivered", opts: &smtptest.Options{},
-			msg:  mail.Message{To: "nobody@example.com", Subject: "Code", Text: "111111", Suppress: true, Sensitive: true},
+			msg:  mail.Message{To: "nobody@example.com", Subject: "Hi", Text: "body", Suppress: true},
 			want: mail.Result{}, status: db.MailSuppressed, keepsBody: true},
+		{name: "suppressed sensitive body is never stored", opts: &smtptest.Options{},
+			msg:  mail.Message{To: "nobody@example.com", Subject: "Code", Text: "111111", HTML: "<b>111111</b>", Suppress: true, Sensitive: true},
+			want: mail.Result{}, status: db.MailSuppressed, keepsBody: false},
+		{name: "sensitive body wiped when given up", opts: &smtptest.Options{RejectRecipients: []string{"gone@example.com"}},
+			msg:  mail.Message{To: "gone@example.com", Subject: "Code", Text: "444444", HTML: "<b>444444</b>", Sensitive: true},
+			want: mail.Result{Failed: 1}, status: db.MailFailed, keepsBody: false},
 		{name: "sensitive body wiped after SMTP", opts: &smtptest.Options{},
 			msg:  mail.Message{To: "ada@example.com", Subject: "Code", Text: "222222", HTML: "<b>222222</b>", Sensitive: true},
 			want: mail.Result{Sent: 1}, status: db.MailSent, keepsBody: false, delivered: 1},
@@ -425,4 +431,84 @@ func TestSMTPPrivateCA(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Mail with a NotAfter (a sign-in code) that could not be delivered in time
+// is dropped, not sent late: its retry waits no longer than its expiry,
+// then it is failed as "dropped", its bodies wiped, listed among the mail
+// with delivery problems, and not offered again.
+func TestDispatcherDropsExpiredMail(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		ctx := context.Background()
+		clk := setClock(s)
+		// Three refusals, then the server would accept: too late.
+		srv := smtptest.Start(t, smtptest.Options{RefuseFirst: 3})
+		d, o := dispatcherFor(t, s, srv)
+		expires := clk.now.Add(10 * time.Minute)
+		enqueue(t, o, mail.Message{To: "ada@example.com", Subject: "Code", Text: "Your code is 5555-5555", HTML: "<b>5555-5555</b>",
+			Kind: "login_code", Sensitive: true, NotAfter: expires})
+		// 1 min, then 5 min: still within the code's life, retried.
+		for _, wait := range mail.DefaultBackoff[:2] {
+			runOnce(t, d, mail.Result{Retried: 1})
+			m := only(t, s)
+			if !m.NextAttemptAt.Equal(clk.now.Add(wait)) {
+				t.Fatalf("next attempt in %v, want %v", m.NextAttemptAt.Sub(clk.now), wait)
+			}
+			clk.now = m.NextAttemptAt
+		}
+		// The third wait (25 min) would end after the expiry: it ends there.
+		runOnce(t, d, mail.Result{Retried: 1})
+		if m := only(t, s); !m.NextAttemptAt.Equal(expires) || m.TextBody == "" {
+			t.Fatalf("next attempt at %v, want the expiry %v", m.NextAttemptAt, expires)
+		}
+		clk.now = expires
+		runOnce(t, d, mail.Result{Dropped: 1})
+		m := only(t, s)
+		if m.Status != db.MailFailed || !m.Dropped() || m.Attempts != 3 || m.SentAt != nil {
+			t.Fatalf("after expiry: %+v", m)
+		}
+		if !strings.HasPrefix(m.LastError, "dropped: expired at 2026-11-21 09:10 UTC before it could be delivered") {
+			t.Fatalf("last_error = %q", m.LastError)
+		}
+		if m.TextBody != "" || m.HTMLBody != "" || strings.Contains(m.Subject+m.LastError, "5555") {
+			t.Fatalf("a dropped code is still readable: %+v", m)
+		}
+		if got := srv.Messages(); len(got) != 0 {
+			t.Fatalf("the server received %d messages after the expiry", len(got))
+		}
+		trouble, err := s.MailTrouble(ctx, clk.now.Add(-time.Hour), 10)
+		if err != nil || len(trouble) != 1 || !trouble[0].Dropped() {
+			t.Fatalf("MailTrouble = %v, %v; want the dropped message", trouble, err)
+		}
+		if err := s.RetryMail(ctx, m.ID); !errors.Is(err, db.ErrConflict) {
+			t.Fatalf("RetryMail of dropped mail = %v, want ErrConflict", err)
+		}
+		runOnce(t, d, mail.Result{})
+	})
+	t.Run("due mail past its expiry is dropped without an attempt", func(t *testing.T) {
+		s := dbtest.New(t, config.DialectSQLite)
+		clk := setClock(s)
+		srv := smtptest.Start(t, smtptest.Options{})
+		d, o := dispatcherFor(t, s, srv)
+		enqueue(t, o, mail.Message{To: "ada@example.com", Subject: "Code", Text: "Your code is 6666-6666", Kind: "login_code", Sensitive: true,
+			NotAfter: clk.now.Add(time.Minute)})
+		clk.now = clk.now.Add(time.Minute) // e.g. every instance was down
+		runOnce(t, d, mail.Result{Dropped: 1})
+		if m := only(t, s); !m.Dropped() || m.Attempts != 0 || m.LastError != "dropped: expired at 2026-11-21 09:01 UTC before it could be delivered" {
+			t.Fatalf("after expiry: %+v", m)
+		}
+		if len(srv.Messages()) != 0 {
+			t.Fatal("sent after its expiry")
+		}
+	})
+	t.Run("before its expiry it is sent", func(t *testing.T) {
+		s := dbtest.New(t, config.DialectSQLite)
+		clk := setClock(s)
+		srv := smtptest.Start(t, smtptest.Options{})
+		d, o := dispatcherFor(t, s, srv)
+		enqueue(t, o, mail.Message{To: "ada@example.com", Subject: "Code", Text: "Your code is 7777-7777", Kind: "login_code", Sensitive: true,
+			NotAfter: clk.now.Add(time.Minute)})
+		clk.now = clk.now.Add(59 * time.Second)
+		runOnce(t, d, mail.Result{Sent: 1})
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"time"
 
 	"cohort/app/apperr"
 	"cohort/config"
@@ -36,6 +37,11 @@ type Message struct {
 	// request does the same database work whether or not the address has an
 	// account and its timing tells an attacker nothing.
 	Suppress bool
+	// NotAfter, when set, is when the message stops being worth sending (a
+	// sign-in code's expiry): the dispatcher drops it instead of delivering
+	// it later, for example after retries, and the admin page lists it as
+	// dropped.
+	NotAfter time.Time
 }
 
 // Errors Enqueue returns (wrapped in an apperr.Invalid).
@@ -109,8 +115,17 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) error {
 	if m.DedupeKey != "" {
 		row.DedupeKey = &m.DedupeKey
 	}
+	if !m.NotAfter.IsZero() {
+		t := m.NotAfter.UTC()
+		row.ExpiresAt = &t
+	}
 	if m.Suppress {
 		row.Status = db.MailSuppressed
+		if m.Sensitive {
+			// Never sent, so never needed: a sensitive body (a live
+			// sign-in code) is not kept for the outbox purge to find.
+			row.TextBody, row.HTMLBody = "", ""
+		}
 	}
 	inserted, err := o.store.EnqueueMail(ctx, row)
 	if err != nil {
