@@ -156,7 +156,10 @@ func TestRefusedEdits(t *testing.T) {
 		{"column of an incompatible type", "", AddField(1, withType(forms.TypeNumber, func(f *forms.Field) { f.Column = forms.ColOrg })), `column "org" cannot be filled by a number field`},
 		{"unknown column", "", AddField(1, field(func(f *forms.Field) { f.Column = "salary" })), `unknown column`},
 		{"bad pattern", "", AddField(1, field(func(f *forms.Field) { f.Pattern = "(" })), "invalid pattern"},
-		{"min greater than max", "", AddField(1, withType(forms.TypeNumber, func(f *forms.Field) { f.Min = &forms.Bound{Num: 5, IsNum: true}; f.Max = &forms.Bound{Num: 1, IsNum: true} })), "min 5 is greater than max 1"},
+		{"min greater than max", "", AddField(1, withType(forms.TypeNumber, func(f *forms.Field) {
+			f.Min = &forms.Bound{Num: 5, IsNum: true}
+			f.Max = &forms.Bound{Num: 1, IsNum: true}
+		})), "min 5 is greater than max 1"},
 		{"min_length over max_length", "", AddField(1, field(func(f *forms.Field) { f.MinLength = 9; f.MaxLength = 2 })), "min_length 9 is greater"},
 		{"pattern on a number", "", AddField(1, withType(forms.TypeNumber, func(f *forms.Field) { f.Pattern = "x" })), "only for text"},
 		{"duplicate option", "", AddField(1, withType(forms.TypeRadio, func(f *forms.Field) { f.Options = []forms.Option{{"a", "A", false}, {"a", "B", false}} })), `duplicate option value "a"`},
