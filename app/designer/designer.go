@@ -1,14 +1,23 @@
 // Package designer serves the program form designer: admins holding
 // program.manage in a program edit its form as a draft, preview each step
 // with the templates members see, try sample answers, and publish
-// immutable versions. The edit operations (edit.go) are pure functions on a
-// forms.Document; the handlers parse one change per request, apply it,
-// check the result with forms.Build and save the draft.
+// immutable versions. The edit operations (edit.go, field.go) are pure
+// functions on a forms.Document; the handlers parse one change per
+// request, apply it, check the result with forms.Build and save the draft
+// under a revision check, so two admins never overwrite each other.
 package designer
 
 import (
 	"context"
+	"errors"
+	"regexp"
+	"strconv"
 
+	"github.com/gofiber/fiber/v2"
+
+	"cohort/app/access"
+	"cohort/app/apperr"
+	"cohort/app/authz"
 	"cohort/app/forms"
 	"cohort/app/web"
 	"cohort/db"
@@ -22,8 +31,177 @@ type Source interface {
 	Current(ctx context.Context, p *db.Program) (*forms.Definition, error)
 }
 
-// Register adds the designer routes under /admin/programs/SLUG/form.
+type handlers struct {
+	s   *web.Server
+	src Source
+}
+
+// Register adds the designer routes under /admin/programs/SLUG/form. Each
+// needs program.manage in that program: the guard lets through whoever
+// holds it somewhere, and the handler answers 404 for a program that is
+// not theirs, as the other program pages do.
 func Register(s *web.Server, src Source) {
-	_ = s
-	_ = src
+	h := &handlers{s: s, src: src}
+	g := requireProgramManage(s)
+	r := s.Router()
+	const base = "/admin/programs/:slug/form"
+	r.Get(base, g, h.page)
+	r.Get(base+"/preview", g, h.preview)
+	r.Post(base+"/try", g, h.try)
+	r.Get(base+"/versions", g, h.versions)
+	r.Get(base+"/export", g, h.export)
+	r.Post(base+"/start", g, h.start)
+	r.Post(base+"/publish", g, h.publish)
+	r.Post(base+"/discard", g, h.discard)
+	r.Post(base+"/details", g, h.details)
+	r.Post(base+"/eligibility", g, h.eligibility)
+	r.Post(base+"/steps", g, h.addStep)
+	r.Post(base+"/steps/:i", g, h.saveStep)
+	r.Post(base+"/steps/:i/move", g, h.moveStep)
+	r.Post(base+"/steps/:i/delete", g, h.deleteStep)
+	r.Post(base+"/steps/:i/fields", g, h.addField)
+	r.Post(base+"/steps/:i/fields/:j", g, h.saveField)
+	r.Post(base+"/steps/:i/fields/:j/move", g, h.moveField)
+	r.Post(base+"/steps/:i/fields/:j/delete", g, h.deleteField)
+}
+
+// requireProgramManage lets through a signed-in person (else 401) who holds
+// program.manage in some program (else 403) and has passed the second
+// factor after an emailed-code sign-in; managed then checks the program
+// itself. It is the guard the admin program pages use.
+func requireProgramManage(s *web.Server) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if web.CurrentPerson(c) == nil {
+			return apperr.New(apperr.Unauthorized, "")
+		}
+		ok, err := access.Can(c, s, authz.ProgramManage, authz.AllPrograms)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			sub, err := access.Subject(c, s)
+			if err != nil {
+				return err
+			}
+			ok = managesSome(sub)
+		}
+		if !ok {
+			return apperr.New(apperr.Forbidden, "")
+		}
+		if sent, err := access.SecondFactor(c); sent || err != nil {
+			return err
+		}
+		return c.Next()
+	}
+}
+
+// managesSome reports whether sub holds program.manage in at least one
+// program (through a program role or a grant).
+func managesSome(sub authz.Subject) bool {
+	for id := range sub.ProgramRoles {
+		if authz.Can(sub, authz.ProgramManage, id) {
+			return true
+		}
+	}
+	for _, o := range sub.Overrides {
+		if o.Grant && o.Permission == authz.ProgramManage && authz.Can(sub, authz.ProgramManage, o.ProgramID) {
+			return true
+		}
+	}
+	return false
+}
+
+var slugRe = regexp.MustCompile(`^[a-z0-9-]{3,40}$`)
+
+// errNoProgram answers an unknown slug and a program the person may not
+// manage alike, so slugs reveal nothing.
+var errNoProgram = apperr.New(apperr.NotFound, "")
+
+// managed loads the program named by :slug if the current person may
+// manage it; otherwise 404.
+func (h *handlers) managed(c *fiber.Ctx, slug string) (*db.Program, error) {
+	if !slugRe.MatchString(slug) {
+		return nil, errNoProgram
+	}
+	p, err := h.s.Store().ProgramBySlug(c.UserContext(), slug)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, errNoProgram
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := access.Can(c, h.s, authz.ProgramManage, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errNoProgram
+	}
+	return p, nil
+}
+
+// state is a program's form as the designer edits it: the draft when
+// there is one, else a copy of the current published (or built-in) form.
+type state struct {
+	p        *db.Program
+	doc      forms.Document
+	rev      int  // the draft's revision; 0 when there is no draft
+	hasDraft bool // a draft exists (otherwise doc is the published form)
+	// broken holds the decoding problems of a stored draft that no longer
+	// reads (it never should); the page shows them and offers a fresh start.
+	broken forms.Problems
+}
+
+func (h *handlers) load(c *fiber.Ctx) (*state, error) {
+	p, err := h.managed(c, c.Params("slug"))
+	if err != nil {
+		return nil, err
+	}
+	st := &state{p: p}
+	d, err := h.s.Store().FormDraft(c.UserContext(), p.ID)
+	switch {
+	case err == nil:
+		st.rev, st.hasDraft = d.Revision, true
+		st.doc, st.broken = forms.ImportDocument("draft", []byte(d.Definition))
+		return st, nil
+	case !errors.Is(err, db.ErrNotFound):
+		return nil, err
+	}
+	def, err := h.src.Current(c.UserContext(), p)
+	if err != nil {
+		return nil, err
+	}
+	st.doc = def.Document()
+	return st, nil
+}
+
+// baseRevision is the draft revision the page was showing when the admin
+// submitted, from the hidden input every designer form carries.
+func baseRevision(c *fiber.Ctx) int {
+	n, err := strconv.Atoi(c.FormValue("revision"))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// pathIndex reads a step or field index from the path.
+func pathIndex(c *fiber.Ctx, name string) (int, error) {
+	n, err := strconv.Atoi(c.Params(name))
+	if err != nil || n < 0 || n > 1000 {
+		return 0, apperr.New(apperr.NotFound, "")
+	}
+	return n, nil
+}
+
+// formLink is the designer page of p, with a query and a fragment.
+func formLink(p *db.Program, query, fragment string) string {
+	u := "/admin/programs/" + p.Slug + "/form"
+	if query != "" {
+		u += "?" + query
+	}
+	if fragment != "" {
+		u += "#" + fragment
+	}
+	return u
 }

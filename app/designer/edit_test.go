@@ -162,9 +162,11 @@ func TestRefusedEdits(t *testing.T) {
 		})), "min 5 is greater than max 1"},
 		{"min_length over max_length", "", AddField(1, field(func(f *forms.Field) { f.MinLength = 9; f.MaxLength = 2 })), "min_length 9 is greater"},
 		{"pattern on a number", "", AddField(1, withType(forms.TypeNumber, func(f *forms.Field) { f.Pattern = "x" })), "only for text"},
-		{"duplicate option", "", AddField(1, withType(forms.TypeRadio, func(f *forms.Field) { f.Options = []forms.Option{{"a", "A", false}, {"a", "B", false}} })), `duplicate option value "a"`},
-		{"exclusive on a radio", "", AddField(1, withType(forms.TypeRadio, func(f *forms.Field) { f.Options = []forms.Option{{"a", "A", true}} })), "exclusive is only for checkboxes"},
-		{"roles option that is no role", "", UpdateField(0, 1, &forms.Field{Key: "org", Type: forms.TypeSelect, Label: "Org", Column: forms.ColRoles, Options: []forms.Option{{"a", "A", false}, {"other", "O", false}}}), "is not mentor, learner or mentee"},
+		{"duplicate option", "", AddField(1, withType(forms.TypeRadio, func(f *forms.Field) {
+			f.Options = []forms.Option{{Value: "a", Label: "A", Exclusive: false}, {Value: "a", Label: "B", Exclusive: false}}
+		})), `duplicate option value "a"`},
+		{"exclusive on a radio", "", AddField(1, withType(forms.TypeRadio, func(f *forms.Field) { f.Options = []forms.Option{{Value: "a", Label: "A", Exclusive: true}} })), "exclusive is only for checkboxes"},
+		{"roles option that is no role", "", UpdateField(0, 1, &forms.Field{Key: "org", Type: forms.TypeSelect, Label: "Org", Column: forms.ColRoles, Options: []forms.Option{{Value: "a", Label: "A", Exclusive: false}, {Value: "other", Label: "O", Exclusive: false}}}), "is not mentor, learner or mentee"},
 		{"duplicate step key", "", AddStep(StepInput{Key: "about", Title: "Again"}), "duplicate step key"},
 		{"step without key", "", AddStep(StepInput{Title: "T"}), "step_key"},
 		{"step without title", "", UpdateStep(0, StepInput{Key: "about"}), "step_title"},
@@ -295,7 +297,7 @@ func TestParseField(t *testing.T) {
 		}
 	})
 	t.Run("a change of type drops what the new type cannot have", func(t *testing.T) {
-		old := &forms.Field{Key: "q", Type: forms.TypeSelect, Label: "Q", Options: []forms.Option{{"a", "A", false}}}
+		old := &forms.Field{Key: "q", Type: forms.TypeSelect, Label: "Q", Options: []forms.Option{{Value: "a", Label: "A", Exclusive: false}}}
 		in := FieldValues(old)
 		in["type"] = []string{"text"}
 		f, err := ParseField(in, doc, old)
