@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"cohort/app/apptest"
-	"cohort/app/designer"
 	"cohort/app/demo"
+	"cohort/app/designer"
 	"cohort/app/forms"
 	"cohort/app/web"
 	"cohort/db"
