@@ -12,9 +12,11 @@ import (
 	"cohort/app/admin"
 	"cohort/app/api"
 	"cohort/app/auth"
+	"cohort/app/designer"
 	"cohort/app/enroll"
 	"cohort/app/features"
 	"cohort/app/forms"
+	"cohort/app/formsource"
 	"cohort/app/home"
 	"cohort/app/jobs"
 	"cohort/app/mail"
@@ -60,9 +62,11 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	home.Register(s)
 	auth.Register(s, mail.NewOutbox(cfg, store))
 	mail.Register(s)
-	admin.Register(s, registry)
-	enroll.Register(s, registry)
-	results := staff.Register(s, registry)
+	src := formsource.New(store, registry)
+	admin.Register(s, src)
+	designer.Register(s, src)
+	enroll.Register(s, src)
+	results := staff.Register(s, src)
 	pairService := pairs.NewService(store, cfg.PairIDHashSecret)
 	pairs.Register(s, pairService)
 	api.Register(s, pairService, results)
