@@ -1,8 +1,13 @@
 package designer_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"html"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -179,6 +184,204 @@ func TestBuildPublishAndEnroll(t *testing.T) {
 		if _, probs := forms.Import("v1", []byte(exp.Body)); len(probs) > 0 {
 			t.Errorf("export does not import: %v", probs)
 		}
-		_ = strconv.Itoa
 	})
+}
+
+// An owner of one program (program.manage there) designs its form but
+// gets 404 for every designer page of another program; a coordinator (no
+// program.manage) and a member are refused outright.
+func TestOtherProgramsFormIsNotFound(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := setup(t, store)
+		ctx := context.Background()
+		admin, err := store.PersonByEmail(ctx, demo.AdminEmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles := map[string]string{"owner@example.com": "owner", "coord@example.com": "coordinator"}
+		for email, role := range roles {
+			p := &db.Person{Email: email, Name: role}
+			if err := store.CreatePerson(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.SetProgramRole(ctx, p.ID, w.program.ID, role, admin.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		owner := apptest.NewClient(t, w.srv)
+		owner.SignInAs("owner@example.com")
+		if res := owner.Get(w.base); res.StatusCode != http.StatusOK {
+			t.Fatalf("owner on own program: %d", res.StatusCode)
+		}
+		other := "/admin/programs/" + demo.ProgramSlug + "/form"
+		for _, path := range []string{"", "/versions", "/export", "/preview?step=0"} {
+			if res := owner.Get(other + path); res.StatusCode != http.StatusNotFound {
+				t.Errorf("owner GET another program's %q: %d, want 404", path, res.StatusCode)
+			}
+		}
+		for _, path := range []string{"/steps", "/publish", "/steps/0/fields/0/delete", "/try?step=0"} {
+			if res := owner.PostForm(other+path, field("revision", "0", "step_key", "x", "step_title", "X")); res.StatusCode != http.StatusNotFound {
+				t.Errorf("owner POST another program's %q: %d, want 404", path, res.StatusCode)
+			}
+		}
+		for email, want := range map[string]int{"coord@example.com": http.StatusForbidden, demo.MemberEmail: http.StatusForbidden} {
+			c := apptest.NewClient(t, w.srv)
+			c.SignInAs(email)
+			if res := c.Get(w.base); res.StatusCode != want {
+				t.Errorf("%s: %d, want %d", email, res.StatusCode, want)
+			}
+			if res := c.PostForm(w.base+"/steps", field("revision", "0", "step_key", "x", "step_title", "X")); res.StatusCode != want {
+				t.Errorf("%s POST: %d, want %d", email, res.StatusCode, want)
+			}
+		}
+		if _, err := store.FormDraft(ctx, w.program.ID); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("a refused person left a draft: %v", err)
+		}
+	})
+}
+
+// Two admins save the same draft revision at once: exactly one wins, the
+// other is told someone else changed the form, and the draft holds the
+// winner's change whole.
+func TestConcurrentSavesConflict(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := setup(t, store)
+		w.mustPost("/start", field("source", "empty"))
+		rev := w.revision()
+		second := apptest.NewClient(t, w.srv)
+		second.SignInAs(demo.AdminEmail)
+		type result struct {
+			status int
+			body   string
+		}
+		results := make(chan result, 2)
+		for i, c := range []*apptest.Client{w.admin, second} {
+			go func() {
+				res := c.PostForm(w.base+"/steps", field("revision", rev, "step_key", "s"+strconv.Itoa(i), "step_title", "Step "+strconv.Itoa(i)))
+				results <- result{res.StatusCode, res.Body}
+			}()
+		}
+		var won, lost int
+		for range 2 {
+			r := <-results
+			switch r.status {
+			case http.StatusSeeOther:
+				won++
+			case http.StatusConflict:
+				lost++
+				if !strings.Contains(r.body, "Someone else changed this form; reload to see their changes.") {
+					t.Errorf("the conflict does not say so")
+				}
+			default:
+				t.Errorf("status %d", r.status)
+			}
+		}
+		if won != 1 || lost != 1 {
+			t.Fatalf("won %d, lost %d; want one each", won, lost)
+		}
+		if doc := w.draft(); len(doc.Steps) != 1 {
+			t.Errorf("draft has %d steps, want the winner's one", len(doc.Steps))
+		}
+		// A page loaded before a save is stale too, and keeps what was typed.
+		res := w.admin.PostForm(w.base+"/steps", field("revision", rev, "step_key", "late", "step_title", "Typed by me"))
+		if res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, "Typed by me") {
+			t.Errorf("stale page: %d; the typed title is kept: %v", res.StatusCode, strings.Contains(res.Body, "Typed by me"))
+		}
+	})
+}
+
+// Start from an uploaded file: JSON mistakes are refused with the
+// decoder's message; a file that decodes but has problems becomes the
+// draft, its problems listed, and publishing it is refused. Export of
+// the draft gives the file back.
+func TestStartFromUpload(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := setup(t, store)
+		upload := func(name, content string) *apptest.Response {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			_ = mw.WriteField("_csrf", w.admin.CSRF)
+			_ = mw.WriteField("revision", w.revision())
+			_ = mw.WriteField("source", "upload")
+			fw, _ := mw.CreateFormFile("file", name)
+			_, _ = fw.Write([]byte(content))
+			_ = mw.Close()
+			req := httptest.NewRequest(http.MethodPost, w.base+"/start", &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			return w.admin.Do(req)
+		}
+		res := upload("bad.json", "{\n\"key\": \"x\",,\n}")
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(res.Body), "bad.json: invalid JSON on line 2") {
+			t.Errorf("bad JSON: %d %s", res.StatusCode, errorsOf(res.Body))
+		}
+		res = upload("odd.json", `{"key": "x", "version": 1, "title": "X", "kind": "membership", "colour": "red"}`)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(res.Body), `unknown field "colour"`) {
+			t.Errorf("unknown key: %d %s", res.StatusCode, errorsOf(res.Body))
+		}
+		withProblem := `{"key": "x", "version": 1, "title": "X", "kind": "membership", "steps": [{"key": "a", "title": "A", "fields": [
+			{"key": "q", "type": "select", "label": "Q"}]}]}`
+		if res = upload("draft.json", withProblem); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a file with problems: %d %s", res.StatusCode, errorsOf(res.Body))
+		}
+		page := html.UnescapeString(w.admin.Get(w.base).Body)
+		if !strings.Contains(page, `Field "q": select field needs options`) {
+			t.Errorf("the draft's problem is not listed")
+		}
+		res = w.post("/publish", nil)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "cannot be published while it has problems") {
+			t.Errorf("publish with problems: %d", res.StatusCode)
+		}
+		if p, _ := store.ProgramBySlug(context.Background(), "club"); p.FormVersion != 0 {
+			t.Errorf("published anyway: version %d", p.FormVersion)
+		}
+		exp := w.admin.Get(w.base + "/export")
+		if doc, probs := forms.ImportDocument("export", []byte(exp.Body)); len(probs) > 0 || len(doc.Steps) != 1 || doc.Steps[0].Fields[0].Key != "q" {
+			t.Errorf("export of the draft: %v %s", probs, exp.Body)
+		}
+		if !strings.Contains(exp.Header.Get("Content-Disposition"), `filename="club-form-draft.json"`) {
+			t.Errorf("disposition %q", exp.Header.Get("Content-Disposition"))
+		}
+		// Discard: the draft goes, the form shown is the built-in one again.
+		w.mustPost("/discard", nil)
+		if _, err := store.FormDraft(context.Background(), w.program.ID); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("draft after discard: %v", err)
+		}
+	})
+}
+
+// htmx posts get the designer region with focus on the changed item and
+// the confirmation swapped into the announced flash region; a refused
+// edit gets the error summary, focused.
+func TestHTMXEdits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := setup(t, store)
+		w.mustPost("/start", field("source", "builtin:membership"))
+		rev := w.revision()
+		w.admin.Header.Set("HX-Request", "true")
+		res := w.admin.PostForm(w.base+"/steps/0/move", field("revision", rev, "dir", "down"))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("htmx move: %d %s", res.StatusCode, errorsOf(res.Body))
+		}
+		for _, want := range []string{`id="designer"`, `id="d-step-1" tabindex="-1" aria-labelledby="d-step-1-title" data-autofocus`, `hx-swap-oob="true"`, "Step moved."} {
+			if !strings.Contains(res.Body, want) {
+				t.Errorf("htmx response lacks %q", want)
+			}
+		}
+		if strings.Contains(res.Body, "<html") {
+			t.Errorf("htmx got the whole page")
+		}
+		res = w.admin.PostForm(w.base+"/steps", field("revision", strconv.Itoa(mustAtoi(t, rev)+1), "step_key", "Bad", "step_title", "B"))
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `class="error-summary" role="alert"`) {
+			t.Errorf("htmx refusal: %d", res.StatusCode)
+		}
+	})
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
