@@ -3,7 +3,9 @@ package db
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -162,8 +164,41 @@ func (s *Store) PublishFormDraft(ctx context.Context, programID int64, baseRevis
 	if err != nil {
 		return nil, err
 	}
+	s.published(programID)
 	v.PublishedByName, _ = s.personName(ctx, by)
 	return v, nil
+}
+
+// publishHooks are the functions OnFormPublished registered.
+type publishHooks struct {
+	mu  sync.Mutex
+	fns []func(programID int64)
+}
+
+// OnFormPublished registers fn to run after each committed
+// PublishFormDraft of this store, with the program's id: caches of program
+// rows in this process (formsource, the staff table) forget the program
+// there and then, whoever published. Other processes see the new version
+// when their caches expire.
+func (s *Store) OnFormPublished(fn func(programID int64)) {
+	if s.hooks == nil {
+		return
+	}
+	s.hooks.mu.Lock()
+	s.hooks.fns = append(s.hooks.fns, fn)
+	s.hooks.mu.Unlock()
+}
+
+func (s *Store) published(programID int64) {
+	if s.hooks == nil {
+		return
+	}
+	s.hooks.mu.Lock()
+	fns := slices.Clone(s.hooks.fns)
+	s.hooks.mu.Unlock()
+	for _, fn := range fns {
+		fn(programID)
+	}
 }
 
 // FormVersions lists a program's published versions, newest first, with
@@ -244,4 +279,32 @@ func (s *Store) personName(ctx context.Context, id int64) (string, error) {
 	var name string
 	err := s.r.NewSelect().Table("people").ColumnExpr("COALESCE(NULLIF(name, ''), email)").Where("id = ?", id).Scan(ctx, &name)
 	return name, translate(err)
+}
+
+// EnrollmentAnswers is an enrollment's answers with the form version they
+// were given under.
+type EnrollmentAnswers struct {
+	ID          int64          `bun:"id"`
+	FormVersion int            `bun:"form_version"`
+	Answers     map[string]any `bun:"answers,type:json"`
+}
+
+// AnswersOf reads the answers of the program's enrollments ids (one query
+// for a batch of an export); ids not in the program are left out.
+func (s *Store) AnswersOf(ctx context.Context, programID int64, ids []int64) (map[int64]*EnrollmentAnswers, error) {
+	out := make(map[int64]*EnrollmentAnswers, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []*EnrollmentAnswers
+	err := s.r.NewSelect().Table("enrollments").Column("id", "form_version", "answers").
+		Where("program_id = ?", programID).Where("id IN (?)", bun.List(ids)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err)
+	}
+	for _, r := range rows {
+		r.Answers = normalizeAnswers(r.Answers)
+		out[r.ID] = r
+	}
+	return out, nil
 }

@@ -17,7 +17,7 @@ import (
 
 // ProgramTTL is how long a program row read through Program serves
 // requests. Every step save needs its program (form version, flags);
-// programs change only when an admin edits them, and Publish forgets the
+// programs change only when an admin edits them, and a publish forgets the
 // row at once on this instance, so the delay only reaches other instances.
 const ProgramTTL = 5 * time.Second
 
@@ -46,8 +46,10 @@ type Source struct {
 // New returns a Source over the store's published versions and the
 // built-in forms.
 func New(store *db.Store, builtin *forms.Registry) *Source {
-	return &Source{store: store, builtin: builtin,
+	s := &Source{store: store, builtin: builtin,
 		versions: map[versionKey]*forms.Definition{}, programs: map[int64]cachedProgram{}}
+	store.OnFormPublished(s.Forget)
+	return s
 }
 
 // Builtin returns the forms compiled into the binary, which new programs
@@ -126,14 +128,13 @@ func (s *Source) Forget(id int64) {
 }
 
 // Publish makes the program's draft at baseRevision its next version
-// (db.Store.PublishFormDraft: ErrStale when someone changed the draft)
-// and forgets the cached program row, so members of this instance get the
-// new version at once. The caller has checked exactly that revision with
-// forms.Build.
+// (db.Store.PublishFormDraft: ErrStale when someone changed the draft).
+// The store tells every Source of this process to forget the program's
+// cached row (see db.Store.OnFormPublished), so members of this instance
+// get the new version at once. The caller has checked exactly that
+// revision with forms.Build.
 func (s *Source) Publish(ctx context.Context, programID int64, baseRevision int, by int64) (*db.FormVersion, error) {
-	v, err := s.store.PublishFormDraft(ctx, programID, baseRevision, by)
-	s.Forget(programID)
-	return v, err
+	return s.store.PublishFormDraft(ctx, programID, baseRevision, by)
 }
 
 // Versions holds the definitions an enrollment is read with: the version
@@ -157,4 +158,20 @@ func (s *Source) For(ctx context.Context, p *db.Program, version int) (Versions,
 		return Versions{}, err
 	}
 	return Versions{at, cur}, nil
+}
+
+// History returns every version of p's form, newest first: the current
+// one, the versions published before it, and last the built-in form the
+// program started from. Staff views label answers to questions a newer
+// version dropped from it. Each version is read once, then cached.
+func (s *Source) History(ctx context.Context, p *db.Program) ([]*forms.Definition, error) {
+	out := make([]*forms.Definition, 0, p.FormVersion+1)
+	for v := p.FormVersion; v >= 0; v-- {
+		def, err := s.At(ctx, p, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, def)
+	}
+	return out, nil
 }

@@ -27,7 +27,10 @@ type Results struct {
 
 // NewResults returns a Results over store, with program forms from src.
 func NewResults(store *db.Store, src *formsource.Source) *Results {
-	return &Results{store: store, forms: src, cache: newResultCache(cacheEntries)}
+	r := &Results{store: store, forms: src, cache: newResultCache(cacheEntries)}
+	// A published form changes the table's labels and filters at once.
+	store.OnFormPublished(r.programs.forget)
+	return r
 }
 
 // Forms is the source of the programs' forms the table reads.
