@@ -52,6 +52,41 @@ func TestFieldValuesRoundTrip(t *testing.T) {
 	}
 }
 
+// A field with every property the field form edits survives it too.
+func TestFieldValuesRoundTripEveryProperty(t *testing.T) {
+	doc := smallDoc()
+	doc.Steps[1].Fields = append(doc.Steps[1].Fields,
+		&forms.Field{Key: "since", Type: forms.TypeDate, Label: "Since"},
+		&forms.Field{Key: "n", Type: forms.TypeNumber, Label: "N"},
+		&forms.Field{Key: "h", Type: forms.TypeConsent, Label: "H"})
+	fields := []*forms.Field{
+		{Key: "a", Type: forms.TypeText, Label: "A", ShortLabel: "a", Help: "h", Placeholder: "p", Autocomplete: "name",
+			Required: true, RequiredMessage: "Enter A.", MinLength: 2, MaxLength: 9, Pattern: "[a-z]+", PatternMessage: "letters",
+			ShowIf: &forms.ShowIf{Field: "org", In: []any{"a", "other"}}, Column: forms.ColOrg},
+		{Key: "b", Type: forms.TypeCheckboxes, Label: "B", MaxItems: 2, ShowIf: &forms.ShowIf{Field: "likes", Contains: "x"},
+			Options: []forms.Option{{Value: "x", Label: "X"}, {Value: "none", Label: "None", Exclusive: true}}},
+		{Key: "c", Type: forms.TypeInterests, Label: "C", Presets: []string{"Go", "Data work"}, MaxItems: 3},
+		{Key: "d", Type: forms.TypeDate, Label: "D", Min: &forms.Bound{Text: "today"}, Max: &forms.Bound{Text: "2030-01-01"}, AfterField: "since"},
+		{Key: "e", Type: forms.TypeNumber, Label: "E", Min: &forms.Bound{Num: 0.5, IsNum: true}, Max: &forms.Bound{Num: 10, IsNum: true},
+			Integer: true, StepSize: 0.5, ShowIf: &forms.ShowIf{Field: "n", Equals: 3.0}},
+		{Key: "f", Type: forms.TypeFile, Label: "F", Accept: []string{"application/pdf", "image/png"}, MaxSize: 1 << 20},
+		{Key: "g", Type: forms.TypeAvailability, Label: "G", TimezoneField: "tz", Min: &forms.Bound{Num: 2, IsNum: true}},
+		{Key: "k", Type: forms.TypeConsent, Label: "K", Required: true},
+		{Key: "i", Type: forms.TypeBoolean, Label: "I", ShowIf: &forms.ShowIf{Field: "h", Equals: true}},
+	}
+	for _, f := range fields {
+		t.Run(string(f.Type), func(t *testing.T) {
+			got, err := ParseField(FieldValues(f), doc, f)
+			if err != nil {
+				t.Fatalf("ParseField: %v", err)
+			}
+			if a, b := jsonOf(t, got), jsonOf(t, f); a != b {
+				t.Errorf("round trip changed the field:\n got %s\nwant %s", a, b)
+			}
+		})
+	}
+}
+
 // a small valid form: about(name, org select, org_other show_if org=other),
 // more(tz, avail, likes checkboxes).
 func smallDoc() forms.Document {
@@ -280,7 +315,8 @@ func TestParseField(t *testing.T) {
 		d := smallDoc()
 		d.Steps[0].Fields = append(d.Steps[0].Fields,
 			&forms.Field{Key: "ok", Type: forms.TypeBoolean, Label: "OK"},
-			&forms.Field{Key: "n", Type: forms.TypeNumber, Label: "N"})
+			&forms.Field{Key: "n", Type: forms.TypeNumber, Label: "N"},
+			&forms.Field{Key: "h", Type: forms.TypeConsent, Label: "H"})
 		for _, tt := range []struct{ target, op, text, want string }{
 			{"ok", "equals", "yes", `{"field":"ok","equals":true}`},
 			{"n", "in", "1, 2.5", `{"field":"n","in":[1,2.5]}`},
