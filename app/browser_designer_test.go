@@ -128,6 +128,11 @@ func (d *designerBrowser) build(screenshot string) {
 	d.typeInto("d-f-show_if_value", "other")
 	d.saveField("d-field-1-0", "shown when genre is other")
 	d.addField("1", "1", "pages", "Pages a week", "number", "")
+	d.typeInto("d-f-help", "Roughly")
+	if d.js {
+		// The preview follows the form as it is typed, before saving.
+		d.waitFor("the live preview shows the help", `(document.getElementById("pages-hint") || {}).textContent === "Roughly"`)
+	}
 	d.typeInto("d-f-min", "1")
 	d.typeInto("d-f-max", "2000")
 	d.saveField("d-field-1-1", "Pages a week")

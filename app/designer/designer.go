@@ -61,6 +61,7 @@ func Register(s *web.Server, src Source) {
 	r.Post(base+"/steps/:i/delete", g, h.deleteStep)
 	r.Post(base+"/steps/:i/fields", g, h.addField)
 	r.Post(base+"/steps/:i/fields/:j", g, h.saveField)
+	r.Post(base+"/steps/:i/fields/:j/preview", g, h.previewField)
 	r.Post(base+"/steps/:i/fields/:j/move", g, h.moveField)
 	r.Post(base+"/steps/:i/fields/:j/delete", g, h.deleteField)
 }

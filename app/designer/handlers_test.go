@@ -370,6 +370,17 @@ func TestHTMXEdits(t *testing.T) {
 		if strings.Contains(res.Body, "<html") {
 			t.Errorf("htmx got the whole page")
 		}
+		// The live preview draws the question as typed, and saves nothing.
+		before, _ := store.FormDraft(context.Background(), w.program.ID)
+		typed := fieldForm(w.draft(), 1, 0)
+		typed.Set("label", "Typed, not saved")
+		res = w.admin.PostForm(w.base+"/steps/1/fields/0/preview", typed)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Typed, not saved") || strings.Contains(res.Body, `id="designer"`) {
+			t.Errorf("live preview: %d", res.StatusCode)
+		}
+		if after, _ := store.FormDraft(context.Background(), w.program.ID); after.Revision != before.Revision || after.Definition != before.Definition {
+			t.Errorf("the live preview saved the draft")
+		}
 		res = w.admin.PostForm(w.base+"/steps", field("revision", strconv.Itoa(mustAtoi(t, rev)+1), "step_key", "Bad", "step_title", "B"))
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `class="error-summary" role="alert"`) {
 			t.Errorf("htmx refusal: %d", res.StatusCode)

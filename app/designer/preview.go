@@ -104,7 +104,7 @@ type previewStep struct {
 // sample answers and what was wrong with them.
 func (h *handlers) previewData(c *fiber.Ctx, st *state, i int, try *tryResult) fiber.Map {
 	base := "/admin/programs/" + st.p.Slug + "/form"
-	out := fiber.Map{"Base": base, "Index": i}
+	out := fiber.Map{"Base": base, "Index": i, "CSRF": web.CSRFToken(c)}
 	var steps []previewStep
 	for k, s := range st.doc.Steps {
 		title := s.Title
@@ -185,4 +185,34 @@ func (h *handlers) try(c *fiber.Ctx) error {
 	o.Anchor = "designer-preview"
 	o.try = t
 	return h.render(c, st, o)
+}
+
+// previewField is the live preview: the step of the question being
+// edited, drawn with the question as its form stands now, unsaved. Only
+// htmx asks for it (the form's inputs trigger it as the admin types); the
+// draft is not touched.
+func (h *handlers) previewField(c *fiber.Ctx) error {
+	i, j, err := h.fieldIndexes(c)
+	if err != nil {
+		return err
+	}
+	st, err := h.load(c)
+	if err != nil {
+		return err
+	}
+	if !web.IsHTMX(c) {
+		return c.Redirect(formLink(st.p, where{Step: i, Field: strconv.Itoa(i) + "-" + strconv.Itoa(j)}.query(), "designer-preview"), fiber.StatusSeeOther)
+	}
+	if i >= len(st.doc.Steps) || j >= len(st.doc.Steps[i].Fields) {
+		return apperr.New(apperr.NotFound, "That question no longer exists; reload the form.")
+	}
+	// What cannot be read yet (a half-typed number) previews as saved.
+	if f, err := ParseField(values(c), st.doc, st.doc.Steps[i].Fields[j]); err == nil {
+		if doc, err := Clone(st.doc); err == nil {
+			doc.Steps[i].Fields[j] = f
+			st.doc = doc
+		}
+	}
+	c.Vary("HX-Request")
+	return c.Render("partials/designer_preview_body", h.previewData(c, st, i, nil))
 }
