@@ -459,3 +459,48 @@ func TestStartFromBuiltinExportsIt(t *testing.T) {
 		}
 	})
 }
+
+// A second version lists who published it and, in words, what changed
+// since the first: a question added, one removed, an option added.
+func TestVersionHistoryDiff(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := setup(t, store)
+		w.buildSmall()
+		w.mustPost("/publish", nil)
+		w.mustPost("/steps/1/fields", field("key", "bio", "label", "About you in a line", "type", "textarea"))
+		w.mustPost("/steps/0/fields/2/delete", nil)
+		vals := fieldForm(w.draft(), 0, 1)
+		vals.Set("new_opt_value", "sales")
+		vals.Set("new_opt_label", "Sales")
+		w.mustPost("/steps/0/fields/1", vals)
+		w.mustPost("/publish", nil)
+		page := html.UnescapeString(w.admin.Get(w.base + "/versions").Body)
+		for _, want := range []string{"Version 2", "Version 1", "Changes from version 1", "Ada Admin",
+			`option "Sales" added`, `Field "bio" (About you in a line) added to step "More"`,
+			`Field "org_other" (Which one?) removed from step "About you"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("versions page lacks %q", want)
+			}
+		}
+	})
+}
+
+// A mentoring program's designer says in words what pairing still needs.
+func TestPairingNeedsInWords(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := setup(t, store)
+		p := &db.Program{Slug: "mentors", Name: "Mentors", Kind: db.KindMentoring, FormKey: "mentoring"}
+		if err := store.CreateProgram(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		w.program, w.base = p, "/admin/programs/mentors/form"
+		if page := w.admin.Get(w.base).Body; !strings.Contains(page, "Pairing has every field it needs.") {
+			t.Errorf("the built-in mentoring form is complete for pairing")
+		}
+		w.mustPost("/start", field("source", "builtin:membership"))
+		page := html.UnescapeString(w.admin.Get(w.base).Body)
+		if !strings.Contains(page, "Pairing needs") || !strings.Contains(page, "time zone") {
+			t.Errorf("pairing needs are not listed:\n%s", errorsOf(page))
+		}
+	})
+}

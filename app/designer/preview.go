@@ -89,8 +89,7 @@ func sameCount(a, b []*forms.Step) bool {
 
 // tryResult is what "try it" found in the sample answers.
 type tryResult struct {
-	in   map[string][]string
-	errs []forms.FieldError
+	in map[string][]string
 }
 
 type previewStep struct {
