@@ -10,12 +10,12 @@ package designer
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"cohort/app/access"
+	"cohort/app/admin"
 	"cohort/app/apperr"
 	"cohort/app/authz"
 	"cohort/app/forms"
@@ -37,12 +37,12 @@ type handlers struct {
 }
 
 // Register adds the designer routes under /admin/programs/SLUG/form. Each
-// needs program.manage in that program: the guard lets through whoever
-// holds it somewhere, and the handler answers 404 for a program that is
-// not theirs, as the other program pages do.
+// needs program.manage in that program: the admin pages' guard lets
+// through whoever holds it somewhere (and has passed the second factor),
+// and the handler answers 404 for a program that is not theirs.
 func Register(s *web.Server, src Source) {
 	h := &handlers{s: s, src: src}
-	g := requireProgramManage(s)
+	g := admin.RequireProgramManage(s)
 	r := s.Router()
 	const base = "/admin/programs/:slug/form"
 	r.Get(base, g, h.page)
@@ -66,68 +66,16 @@ func Register(s *web.Server, src Source) {
 	r.Post(base+"/steps/:i/fields/:j/delete", g, h.deleteField)
 }
 
-// requireProgramManage lets through a signed-in person (else 401) who holds
-// program.manage in some program (else 403) and has passed the second
-// factor after an emailed-code sign-in; managed then checks the program
-// itself. It is the guard the admin program pages use.
-func requireProgramManage(s *web.Server) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if web.CurrentPerson(c) == nil {
-			return apperr.New(apperr.Unauthorized, "")
-		}
-		ok, err := access.Can(c, s, authz.ProgramManage, authz.AllPrograms)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			sub, err := access.Subject(c, s)
-			if err != nil {
-				return err
-			}
-			ok = managesSome(sub)
-		}
-		if !ok {
-			return apperr.New(apperr.Forbidden, "")
-		}
-		if sent, err := access.SecondFactor(c); sent || err != nil {
-			return err
-		}
-		return c.Next()
-	}
+// managed loads the program named by :slug when the current person may
+// manage it; otherwise 404, as the other admin program pages answer.
+func (h *handlers) managed(c *fiber.Ctx) (*db.Program, error) {
+	return admin.ManagedProgram(c, h.s)
 }
 
-// managesSome reports whether sub holds program.manage in at least one
-// program (through a program role or a grant).
-func managesSome(sub authz.Subject) bool {
-	for id := range sub.ProgramRoles {
-		if authz.Can(sub, authz.ProgramManage, id) {
-			return true
-		}
-	}
-	for _, o := range sub.Overrides {
-		if o.Grant && o.Permission == authz.ProgramManage && authz.Can(sub, authz.ProgramManage, o.ProgramID) {
-			return true
-		}
-	}
-	return false
-}
-
-var slugRe = regexp.MustCompile(`^[a-z0-9-]{3,40}$`)
-
-// errNoProgram answers an unknown slug and a program the person may not
-// manage alike, so slugs reveal nothing.
-var errNoProgram = apperr.New(apperr.NotFound, "")
-
-// managed loads the program named by :slug if the current person may
-// manage it; otherwise 404.
-func (h *handlers) managed(c *fiber.Ctx, slug string) (*db.Program, error) {
-	if !slugRe.MatchString(slug) {
-		return nil, errNoProgram
-	}
+// otherManaged loads another program by slug, only if the current person
+// may manage it too (a draft may start from its form).
+func (h *handlers) otherManaged(c *fiber.Ctx, slug string) (*db.Program, error) {
 	p, err := h.s.Store().ProgramBySlug(c.UserContext(), slug)
-	if errors.Is(err, db.ErrNotFound) {
-		return nil, errNoProgram
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +84,7 @@ func (h *handlers) managed(c *fiber.Ctx, slug string) (*db.Program, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, errNoProgram
+		return nil, db.ErrNotFound
 	}
 	return p, nil
 }
@@ -154,7 +102,7 @@ type state struct {
 }
 
 func (h *handlers) load(c *fiber.Ctx) (*state, error) {
-	p, err := h.managed(c, c.Params("slug"))
+	p, err := h.managed(c)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package designer
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -96,7 +97,13 @@ func (h *handlers) save(c *fiber.Ctx, st *state, doc forms.Document) (int, error
 	if err != nil {
 		return 0, err
 	}
-	return h.s.Store().SaveFormDraft(c.UserContext(), st.p.ID, string(data), baseRevision(c), web.CurrentPerson(c).ID)
+	return h.s.Store().SaveFormDraft(auditCtx(c), st.p.ID, string(data), baseRevision(c), web.CurrentPerson(c).ID)
+}
+
+// auditCtx carries the request id to the audit events the store writes
+// with every draft save, discard and publish.
+func auditCtx(c *fiber.Ctx) context.Context {
+	return db.WithRequestID(c.UserContext(), web.RequestID(c))
 }
 
 // stale answers a change made on an outdated page: the page as it is now,

@@ -176,6 +176,18 @@ func TestBuildPublishAndEnroll(t *testing.T) {
 		if p.FormVersion != 1 {
 			t.Fatalf("form_version %d, want 1", p.FormVersion)
 		}
+		// Every draft save and the publish are audited, with the request id.
+		for action, least := range map[string]int{db.ActionFormDraft: 8, db.ActionFormPublish: 1} {
+			evs, err := store.ListAudit(context.Background(), db.AuditQuery{Action: action, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) < least {
+				t.Errorf("%s: %d events, want %d or more", action, len(evs), least)
+			} else if evs[0].RequestID == "" || evs[0].ActorID == nil {
+				t.Errorf("%s: the newest event lacks its actor or request id: %+v", action, evs[0])
+			}
+		}
 		vs := w.admin.Get(w.base + "/versions")
 		if vs.StatusCode != http.StatusOK || !strings.Contains(vs.Body, "Version 1") {
 			t.Errorf("versions: %d", vs.StatusCode)

@@ -50,7 +50,7 @@ func (h *handlers) start(c *fiber.Ctx) error {
 		}
 		doc = def.Document()
 	case strings.HasPrefix(source, "program:"):
-		other, err := h.managed(c, strings.TrimPrefix(source, "program:"))
+		other, err := h.otherManaged(c, strings.TrimPrefix(source, "program:"))
 		if err != nil {
 			return fail("Choose a form to start from.")
 		}
@@ -134,7 +134,7 @@ func (h *handlers) publish(c *fiber.Ctx) error {
 		o.errors = []web.FieldError{{Field: "d-problems", Message: "The form cannot be published while it has problems: fix each one listed below."}}
 		return h.render(c, st, o)
 	}
-	if _, err := h.s.Store().PublishFormDraft(c.UserContext(), st.p.ID, st.rev, web.CurrentPerson(c).ID); errors.Is(err, db.ErrStale) {
+	if _, err := h.s.Store().PublishFormDraft(auditCtx(c), st.p.ID, st.rev, web.CurrentPerson(c).ID); errors.Is(err, db.ErrStale) {
 		return h.stale(c, st, o)
 	} else if err != nil {
 		return err
@@ -153,7 +153,7 @@ func (h *handlers) discard(c *fiber.Ctx) error {
 	if base := baseRevision(c); base != st.rev || !st.hasDraft {
 		return h.stale(c, st, o)
 	}
-	if err := h.s.Store().DiscardFormDraft(c.UserContext(), st.p.ID, st.rev, web.CurrentPerson(c).ID); errors.Is(err, db.ErrStale) {
+	if err := h.s.Store().DiscardFormDraft(auditCtx(c), st.p.ID, st.rev, web.CurrentPerson(c).ID); errors.Is(err, db.ErrStale) {
 		return h.stale(c, st, o)
 	} else if err != nil {
 		return err
@@ -178,7 +178,7 @@ type versionRow struct {
 // changed since the one before (the first against the built-in form it
 // replaced).
 func (h *handlers) versions(c *fiber.Ctx) error {
-	p, err := h.managed(c, c.Params("slug"))
+	p, err := h.managed(c)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (h *handlers) export(c *fiber.Ctx) error {
 		name string
 	)
 	if vq := c.Query("version"); vq != "" {
-		p, err := h.managed(c, c.Params("slug"))
+		p, err := h.managed(c)
 		if err != nil {
 			return err
 		}
