@@ -247,15 +247,71 @@ func AddField(i int, f *forms.Field) Edit {
 	}
 }
 
-// UpdateField replaces field j of step i with f.
+// UpdateField replaces field j of step i with f. A new key is carried to
+// everything that names the old one (show_if, timezone_field, after_field,
+// eligibility rules), so renaming a question never breaks another.
 func UpdateField(i, j int, f *forms.Field) Edit {
 	return func(doc *forms.Document) error {
-		st, _, err := fieldAt(doc, i, j)
+		st, old, err := fieldAt(doc, i, j)
 		if err != nil {
 			return err
 		}
 		st.Fields[j] = f
+		if old.Key != "" && f.Key != "" && old.Key != f.Key && !keyUsedElsewhere(doc, old.Key, f) {
+			renameRefs(doc, old.Key, f.Key)
+		}
 		return nil
+	}
+}
+
+// keyUsedElsewhere reports whether a field other than f still has key (a
+// draft with duplicate keys): then references to it stay as they are.
+func keyUsedElsewhere(doc *forms.Document, key string, f *forms.Field) bool {
+	for _, st := range doc.Steps {
+		for _, g := range st.Fields {
+			if g != f && g.Key == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// renameRefs points every reference to field from at field to.
+func renameRefs(doc *forms.Document, from, to string) {
+	for _, st := range doc.Steps {
+		for _, f := range st.Fields {
+			if f.ShowIf != nil && f.ShowIf.Field == from {
+				f.ShowIf.Field = to
+			}
+			if f.TimezoneField == from {
+				f.TimezoneField = to
+			}
+			if f.AfterField == from {
+				f.AfterField = to
+			}
+		}
+	}
+	if doc.Eligibility == nil {
+		return
+	}
+	var walk func(rules []forms.Rule)
+	walk = func(rules []forms.Rule) {
+		for k := range rules {
+			r := &rules[k]
+			if r.Field == from {
+				r.Field = to
+			}
+			if r.By == from {
+				r.By = to
+			}
+			walk(r.All)
+			walk(r.Any)
+		}
+	}
+	for k := range doc.Eligibility.Benefits {
+		walk(doc.Eligibility.Benefits[k].All)
+		walk(doc.Eligibility.Benefits[k].Any)
 	}
 }
 

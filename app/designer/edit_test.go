@@ -345,3 +345,38 @@ func TestParseField(t *testing.T) {
 		}
 	})
 }
+
+// Renaming a question carries the new key to whatever named the old one,
+// eligibility rules included.
+func TestRenameCarriesReferences(t *testing.T) {
+	doc := smallDoc()
+	renamed := *doc.Steps[0].Fields[1]
+	renamed.Key = "team"
+	got, err := Apply(doc, UpdateField(0, 1, &renamed), map[string]string{"org": "team"})
+	if err != nil {
+		t.Fatalf("rename refused: %v", err)
+	}
+	if s := got.Steps[0].Fields[2].ShowIf; s.Field != "team" {
+		t.Errorf("show_if still names %q", s.Field)
+	}
+	zone := *doc.Steps[1].Fields[0]
+	zone.Key = "zone"
+	if got, err = Apply(doc, UpdateField(1, 0, &zone), nil); err != nil || got.Steps[1].Fields[1].TimezoneField != "zone" {
+		t.Errorf("timezone_field not carried: %v", err)
+	}
+
+	app := builtinDoc(t, "application")
+	i, j, ok := FieldPlace(app, "household_size")
+	if !ok {
+		t.Fatal("the application form has no household_size to rename")
+	}
+	f := *app.Steps[i].Fields[j]
+	f.Key = "people_at_home"
+	got, err = Apply(app, UpdateField(i, j, &f), nil)
+	if err != nil {
+		t.Fatalf("renaming a field the eligibility rules use: %v", err)
+	}
+	if text := EligibilityText(got); strings.Contains(text, `"household_size"`) || !strings.Contains(text, `"people_at_home"`) {
+		t.Errorf("eligibility still names the old key:\n%s", text)
+	}
+}
