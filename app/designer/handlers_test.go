@@ -158,7 +158,7 @@ func TestBuildPublishAndEnroll(t *testing.T) {
 			t.Fatalf("show_if: %+v", s)
 		}
 		page := w.admin.Get(w.base + "?step=0")
-		for _, want := range []string{"Your name", "Which one?", `data-show-if="org"`, "Try these answers", "no problems"} {
+		for _, want := range []string{"Your name", "Which one?", `data-show-if="org"`, "Try these answers", "no problems", "Hidden until an answer shows them: Which one? (when org is other)"} {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("designer page lacks %q", want)
 			}

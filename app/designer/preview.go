@@ -1,6 +1,7 @@
 package designer
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -139,6 +140,16 @@ func (h *handlers) previewData(c *fiber.Ctx, st *state, i int, try *tryResult) f
 	}
 	out["Step"] = step
 	out["Fields"] = enroll.FieldViews(def, step, in, answers, errs, now)
+	// A question that depends on an answer not given here is hidden, as
+	// for a member who gave a different one; say which, and when it shows.
+	var hidden []string
+	for _, f := range step.Fields {
+		if f.ShowIf != nil && !def.Visible(f, answers) {
+			op, text := ShowIfText(f.ShowIf)
+			hidden = append(hidden, fmt.Sprintf("%s (when %s %s %s)", f.Label, f.ShowIf.Field, showIfWords[op], text))
+		}
+	}
+	out["Hidden"] = hidden
 	out["Action"] = base + "/try?step=" + strconv.Itoa(i)
 	return out
 }

@@ -256,6 +256,9 @@ func anchorOf(doc forms.Document, p forms.Problem) string {
 	return "d-details"
 }
 
+// showIfWords say a show_if comparison in words.
+var showIfWords = map[string]string{ShowIfEquals: "is", ShowIfIn: "is one of", ShowIfContains: "includes"}
+
 // details describes a field's settings in words for the list.
 func details(f *forms.Field) []string {
 	var out []string
@@ -267,8 +270,7 @@ func details(f *forms.Field) []string {
 	}
 	if f.ShowIf != nil {
 		op, text := ShowIfText(f.ShowIf)
-		words := map[string]string{ShowIfEquals: "is", ShowIfIn: "is one of", ShowIfContains: "includes"}[op]
-		out = append(out, fmt.Sprintf("shown when %s %s %s", f.ShowIf.Field, words, text))
+		out = append(out, fmt.Sprintf("shown when %s %s %s", f.ShowIf.Field, showIfWords[op], text))
 	}
 	if f.Column != "" {
 		out = append(out, "fills the "+strings.ReplaceAll(string(f.Column), "_", " ")+" column")
