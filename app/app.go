@@ -12,9 +12,11 @@ import (
 	"cohort/app/admin"
 	"cohort/app/api"
 	"cohort/app/auth"
+	"cohort/app/designer"
 	"cohort/app/enroll"
 	"cohort/app/features"
 	"cohort/app/forms"
+	"cohort/app/formsource"
 	"cohort/app/home"
 	"cohort/app/jobs"
 	"cohort/app/mail"
@@ -52,7 +54,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	if err := enroll.CheckUploadDir(cfg.Uploads()); err != nil {
 		return nil, err
 	}
-	registry, err := checkPrograms(context.Background(), store)
+	src, err := checkPrograms(context.Background(), store)
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +65,10 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	home.Register(s)
 	auth.Register(s, mail.NewOutbox(cfg, store))
 	mail.Register(s)
-	admin.Register(s, registry)
-	enroll.Register(s, registry)
-	results := staff.Register(s, registry)
+	admin.Register(s, src)
+	designer.Register(s, src)
+	enroll.Register(s, src)
+	results := staff.Register(s, src)
 	pairService := pairs.NewService(store, cfg.PairIDHashSecret)
 	pairs.Register(s, pairService)
 	api.Register(s, pairService, results)
@@ -82,8 +85,10 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 
 // checkPrograms loads the built-in form definitions (a bad definition stops
 // start-up with the file and field named) and checks that every program
-// names a known form and only registered feature flags.
-func checkPrograms(ctx context.Context, store *db.Store) (*forms.Registry, error) {
+// names a known form, that its published version reads, and that it uses
+// only registered feature flags. It returns the source every room reads
+// programs' forms from, with the current versions already parsed.
+func checkPrograms(ctx context.Context, store *db.Store) (*formsource.Source, error) {
 	registry, err := forms.Builtin()
 	if err != nil {
 		return nil, fmt.Errorf("form definitions: %w", err)
@@ -101,10 +106,14 @@ func checkPrograms(ctx context.Context, store *db.Store) (*forms.Registry, error
 	if err != nil {
 		return nil, err
 	}
+	src := formsource.New(store, registry)
 	for _, p := range programs {
 		if _, ok := registry.Get(p.FormKey); !ok {
 			return nil, fmt.Errorf("program %q uses form %q, which is not defined (known: %v)", p.Slug, p.FormKey, registry.Keys())
 		}
+		if _, err := src.Current(ctx, p); err != nil {
+			return nil, fmt.Errorf("programs: %w", err)
+		}
 	}
-	return registry, nil
+	return src, nil
 }

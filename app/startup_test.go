@@ -27,6 +27,10 @@ func TestStartupRefusesUnknownFlagsAndForms(t *testing.T) {
 				Settings: db.ProgramSettings{Flags: map[string]bool{"pairng": true}}}, "unknown feature flag pairng"},
 			{"unknown form", &db.Program{Slug: "forms", Name: "G", Kind: db.KindMentoring, FormKey: "mentorship"},
 				`program "forms" uses form "mentorship", which is not defined`},
+			// A published version that is missing (a damaged restore) is
+			// named rather than failing every page of the program later.
+			{"missing form version", &db.Program{Slug: "versions", Name: "V", Kind: db.KindMentoring, FormKey: "mentoring", FormVersion: 3},
+				`program "versions" form version 3`},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

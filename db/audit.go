@@ -22,10 +22,23 @@ type AuditEvent struct {
 	RequestID   string         `bun:"request_id"`
 }
 
-// RecordAudit appends an event, stamping the time if unset.
+type requestIDKey struct{}
+
+// WithRequestID carries a request id in ctx, so events the store records
+// on its own (form drafts and publishing) name the request as handlers'
+// events do.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RecordAudit appends an event, stamping the time if unset and the request
+// id from ctx (WithRequestID) if the event has none.
 func (s *Store) RecordAudit(ctx context.Context, ev *AuditEvent) error {
 	if ev.At.IsZero() {
 		ev.At = s.now()
+	}
+	if ev.RequestID == "" {
+		ev.RequestID, _ = ctx.Value(requestIDKey{}).(string)
 	}
 	if ev.Details == nil {
 		ev.Details = map[string]any{}

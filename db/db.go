@@ -43,6 +43,7 @@ type Store struct {
 	Now      func() time.Time
 	hotStmts *hotStmts
 	save     *saveStmts
+	hooks    *publishHooks // shared by the store's transactions
 }
 
 // Open connects to the database described by d.
@@ -118,7 +119,7 @@ func openSQLite(path string, o Options) (*Store, error) {
 		_ = r.Close()
 		return nil, fmt.Errorf("db: opening %s: %w", path, err2)
 	}
-	return &Store{w: wdb, r: rdb, writer: wdb, reader: rdb, dialect: config.DialectSQLite, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmts{}}, nil
+	return &Store{w: wdb, r: rdb, writer: wdb, reader: rdb, dialect: config.DialectSQLite, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmts{}, hooks: &publishHooks{}}, nil
 }
 
 func openPostgres(dsn string, o Options) (*Store, error) {
@@ -143,7 +144,7 @@ func openPostgres(dsn string, o Options) (*Store, error) {
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	sqldb.SetConnMaxLifetime(time.Hour)
 	bdb := bun.NewDB(sqldb, pgdialect.New())
-	return &Store{w: bdb, r: bdb, writer: bdb, reader: bdb, dialect: config.DialectPostgres, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmts{}}, nil
+	return &Store{w: bdb, r: bdb, writer: bdb, reader: bdb, dialect: config.DialectPostgres, Now: utcNow, hotStmts: &hotStmts{}, save: &saveStmts{}, hooks: &publishHooks{}}, nil
 }
 
 func utcNow() time.Time { return time.Now().UTC() }

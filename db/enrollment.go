@@ -42,6 +42,10 @@ type Enrollment struct {
 	Answers        map[string]any `bun:"answers,type:json"`
 	CompletedSteps string         `bun:"completed_steps"`
 	Version        int            `bun:"version"`
+	// FormVersion is the version of the program's form the answers were
+	// given under (0: the built-in form). A draft moves to the current
+	// version when its member opens it; a submitted enrollment keeps it.
+	FormVersion int `bun:"form_version"`
 
 	FullName     string `bun:"full_name"`
 	IsMentor     bool   `bun:"is_mentor"`
@@ -185,13 +189,18 @@ func (s *Store) LoadInterests(ctx context.Context, e *Enrollment) error {
 }
 
 // StartEnrollment returns the person's enrollment in the program, creating
-// a draft if there is none. Starting twice (two tabs, a double click) gives
+// a draft, answered under the program's current form version, if there is
+// none. Starting twice (two tabs, a double click) gives
 // the same enrollment.
 func (s *Store) StartEnrollment(ctx context.Context, programID, personID int64, fullName string) (*Enrollment, bool, error) {
 	now := s.now()
 	e := &Enrollment{ProgramID: programID, PersonID: personID, Status: StatusDraft, Version: 1,
 		Answers: map[string]any{}, FullName: fullName, CreatedAt: now, UpdatedAt: now}
-	res, err := s.w.NewInsert().Model(e).On("CONFLICT (program_id, person_id) DO NOTHING").Exec(ctx)
+	// The form version is the program's at this moment, read by the insert
+	// itself so a publish cannot slip in between.
+	res, err := s.w.NewInsert().Model(e).
+		Value("form_version", "(SELECT form_version FROM programs WHERE id = ?)", programID).
+		On("CONFLICT (program_id, person_id) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return nil, false, translate(err)
 	}

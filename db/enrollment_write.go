@@ -19,7 +19,7 @@ var enrollmentColumns = [...]string{
 	"status", "completed_steps", "full_name", "is_mentor", "is_mentee",
 	"time_zone", "tz_offset_min", "avail_mask", "org", "level", "time_at_level", "distance_pref",
 	"track_change", "manager_name", "manager_email", "comments", "submitted_at", "decided_at",
-	"expires_at", "renewed_at", "withdrawn_at", "withdraw_reason",
+	"expires_at", "renewed_at", "withdrawn_at", "withdraw_reason", "form_version",
 }
 
 // alwaysWritten is how many of enrollmentColumns every save writes.
@@ -33,7 +33,7 @@ func (s *Store) saveValues(e *Enrollment, answers string) [len(enrollmentColumns
 		e.Status, e.CompletedSteps, e.FullName, s.sqlBool(e.IsMentor), s.sqlBool(e.IsMentee),
 		e.TimeZone, e.TZOffsetMin, e.AvailMask, e.Org, e.Level, e.TimeAtLevel, e.DistancePref,
 		e.TrackChange, e.ManagerName, e.ManagerEmail, e.Comments, s.sqlTime(e.SubmittedAt), s.sqlTime(e.DecidedAt),
-		s.sqlTime(e.ExpiresAt), s.sqlTime(e.RenewedAt), s.sqlTime(e.WithdrawnAt), e.WithdrawReason,
+		s.sqlTime(e.ExpiresAt), s.sqlTime(e.RenewedAt), s.sqlTime(e.WithdrawnAt), e.WithdrawReason, e.FormVersion,
 	}
 }
 

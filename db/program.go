@@ -148,12 +148,15 @@ func (ps ProgramSettings) ReminderLimit() int {
 type Program struct {
 	bun.BaseModel `bun:"table:programs"`
 
-	ID          int64           `bun:"id,pk,autoincrement"`
-	Slug        string          `bun:"slug"`
-	Name        string          `bun:"name"`
-	Kind        string          `bun:"kind"`
-	Description string          `bun:"description"`
-	FormKey     string          `bun:"form_key"`
+	ID          int64  `bun:"id,pk,autoincrement"`
+	Slug        string `bun:"slug"`
+	Name        string `bun:"name"`
+	Kind        string `bun:"kind"`
+	Description string `bun:"description"`
+	FormKey     string `bun:"form_key"`
+	// FormVersion is the published version of the program's own form in
+	// form_versions; 0 means the built-in form named by FormKey.
+	FormVersion int             `bun:"form_version"`
 	OpensAt     *time.Time      `bun:"opens_at"`
 	ClosesAt    *time.Time      `bun:"closes_at"`
 	TermDays    int             `bun:"term_days"`

@@ -16,7 +16,7 @@ import (
 	"cohort/app/access"
 	"cohort/app/apperr"
 	"cohort/app/authz"
-	"cohort/app/forms"
+	"cohort/app/formsource"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -42,7 +42,7 @@ type handlers struct{ s *web.Server }
 // Register adds the admin routes, each behind access.RequireAdmin. The guard
 // is attached per route rather than as group middleware because Fiber's
 // prefix match would also catch unrelated paths such as /administrator.
-func Register(s *web.Server, reg *forms.Registry) {
+func Register(s *web.Server, src *formsource.Source) {
 	h := handlers{s: s}
 	guard := access.RequireAdmin(s, authz.PeopleManage)
 	r := s.Router()
@@ -56,7 +56,7 @@ func Register(s *web.Server, reg *forms.Registry) {
 	r.Post("/admin/people/:id/overrides/:overrideID/delete", guard, h.removeOverride)
 	r.Post("/admin/people/:id/status", guard, h.setStatus)
 	r.Get("/admin/audit", access.RequireAdmin(s, authz.AuditView), h.audit)
-	registerPrograms(s, reg)
+	registerPrograms(s, src)
 }
 
 // pathID parses a positive numeric route parameter; anything else is a

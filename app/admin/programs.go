@@ -17,7 +17,7 @@ import (
 	"cohort/app/apperr"
 	"cohort/app/authz"
 	"cohort/app/features"
-	"cohort/app/forms"
+	"cohort/app/formsource"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -49,14 +49,14 @@ var errNoProgram = apperr.New(apperr.NotFound, "")
 
 type programHandlers struct {
 	s     *web.Server
-	forms *forms.Registry
+	forms *formsource.Source
 }
 
 // registerPrograms adds the program pages. The list and the create form
 // need program.manage in every program; a program's own page needs it in
 // that program, so a program owner who is not an admin may edit theirs.
-func registerPrograms(s *web.Server, reg *forms.Registry) {
-	h := programHandlers{s: s, forms: reg}
+func registerPrograms(s *web.Server, src *formsource.Source) {
+	h := programHandlers{s: s, forms: src}
 	everywhere := requireProgramManage(s, true)
 	somewhere := requireProgramManage(s, false)
 	r := s.Router()
@@ -67,6 +67,12 @@ func registerPrograms(s *web.Server, reg *forms.Registry) {
 	r.Post("/admin/programs/:slug/flags", somewhere, h.saveFlags)
 	r.Post("/admin/programs/:slug/timing", somewhere, h.saveTiming)
 }
+
+// RequireProgramManage guards a program admin page of another room (the
+// form designer) exactly as this room's own program pages: see
+// requireProgramManage with everywhere false. The handler then loads the
+// program with ManagedProgram.
+func RequireProgramManage(s *web.Server) fiber.Handler { return requireProgramManage(s, false) }
 
 // requireProgramManage is access.RequireAdmin for the program-scoped
 // program.manage: signed in (else 401); holding program.manage in every
@@ -120,18 +126,26 @@ func managesSome(sub authz.Subject) bool {
 // managed loads the program named by :slug if the current person may
 // manage it; otherwise, as for an unknown slug, 404.
 func (h programHandlers) managed(c *fiber.Ctx) (*db.Program, error) {
+	return ManagedProgram(c, h.s)
+}
+
+// ManagedProgram loads the program named by :slug if the current person
+// may manage it (program.manage there); any other program, and a missing
+// one, is the same 404. Other rooms with program admin pages (the form
+// designer) guard with it and RequireProgramManage.
+func ManagedProgram(c *fiber.Ctx, s *web.Server) (*db.Program, error) {
 	slug := c.Params("slug")
 	if !slugRe.MatchString(slug) {
 		return nil, errNoProgram
 	}
-	p, err := h.s.Store().ProgramBySlug(c.UserContext(), slug)
+	p, err := s.Store().ProgramBySlug(c.UserContext(), slug)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, errNoProgram
 	}
 	if err != nil {
 		return nil, err
 	}
-	ok, err := access.Can(c, h.s, authz.ProgramManage, p.ID)
+	ok, err := access.Can(c, s, authz.ProgramManage, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +204,7 @@ func (h programHandlers) renderList(c *fiber.Ctx, form *web.Form, flash *web.Fla
 			Name: p.Name, Slug: p.Slug, Kind: p.Kind, FormKey: p.FormKey, FormTitle: p.FormKey,
 			Window: window(p), Open: p.IsOpen(now), Term: term(p.TermDays),
 		}
-		if def, ok := h.forms.Get(p.FormKey); ok {
+		if def, err := h.forms.Current(c.UserContext(), p); err == nil {
 			row.FormTitle = def.Title
 		}
 		for _, f := range features.All() {
@@ -201,8 +215,9 @@ func (h programHandlers) renderList(c *fiber.Ctx, form *web.Form, flash *web.Fla
 		rows[i] = row
 	}
 	var defs []formOption
-	for _, key := range h.forms.Keys() {
-		def, _ := h.forms.Get(key)
+	builtin := h.forms.Builtin()
+	for _, key := range builtin.Keys() {
+		def, _ := builtin.Get(key)
 		defs = append(defs, formOption{def.Key, def.Title, def.Kind})
 	}
 	data := fiber.Map{
@@ -224,7 +239,7 @@ func (h programHandlers) create(c *fiber.Ctx) error {
 		"form_key": c.FormValue("form_key"),
 		"slug":     strings.TrimSpace(c.FormValue("slug")),
 	})
-	def, ok := h.forms.Get(form.Value("form_key"))
+	def, ok := h.forms.Builtin().Get(form.Value("form_key"))
 	if !ok {
 		form.Add("form_key", "Choose a form from the list.")
 	}
@@ -324,7 +339,7 @@ func (h programHandlers) renderProgram(c *fiber.Ctx, p *db.Program, form, timing
 		return err
 	}
 	formTitle := p.FormKey
-	if def, ok := h.forms.Get(p.FormKey); ok {
+	if def, err := h.forms.Current(c.UserContext(), p); err == nil {
 		formTitle = def.Title
 	}
 	on := features.For(p.Settings.Flags)

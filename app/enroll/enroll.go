@@ -15,19 +15,19 @@ import (
 	"cohort/app/apperr"
 	"cohort/app/features"
 	"cohort/app/forms"
+	"cohort/app/formsource"
 	"cohort/app/web"
 	"cohort/db"
 )
 
 type handlers struct {
-	s            *web.Server
-	forms        *forms.Registry
-	programCache programCache
+	s   *web.Server
+	src *formsource.Source
 }
 
-// Register adds the member's routes.
-func Register(s *web.Server, reg *forms.Registry) {
-	h := &handlers{s: s, forms: reg}
+// Register adds the member's routes; src gives each program's form.
+func Register(s *web.Server, src *formsource.Source) {
+	h := &handlers{s: s, src: src}
 	r := s.Router()
 	r.Get("/programs", h.programs)
 	r.Get("/programs/:slug", h.program)
@@ -75,6 +75,10 @@ type own struct {
 	p    *db.Program
 	def  *forms.Definition
 	flag features.Set
+	// version is the form version def is: the enrollment's own once it
+	// is submitted, the program's current one for a draft (which moves to
+	// it with its next save, see moveDraft).
+	version int
 }
 
 var errNoEnrollment = apperr.New(apperr.NotFound, "We could not find that enrollment.")
@@ -100,23 +104,41 @@ func (h *handlers) loadOwn(c *fiber.Ctx) (*own, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := h.programCache.get(ctx, h.s.Store(), e.ProgramID)
+	// The program (and with it its current form version) comes from the
+	// source's cache, and the parsed form too: no query beyond the
+	// enrollment's own read.
+	p, err := h.src.Program(ctx, e.ProgramID)
 	if err != nil {
 		return nil, err
 	}
-	def, err := h.definition(p)
+	version := formVersion(e, p)
+	def, err := h.src.At(ctx, p, version)
 	if err != nil {
-		return nil, err
+		return nil, apperr.Wrap(err, apperr.Internal, "")
 	}
-	return &own{e: e, p: p, def: def, flag: features.For(p.Settings.Flags)}, nil
+	return &own{e: e, p: p, def: def, flag: features.For(p.Settings.Flags), version: version}, nil
 }
 
-func (h *handlers) definition(p *db.Program) (*forms.Definition, error) {
-	def, ok := h.forms.Get(p.FormKey)
-	if !ok {
-		return nil, apperr.Wrap(errors.New("program "+p.Slug+" uses unknown form "+p.FormKey), apperr.Internal, "")
+// formVersion is the form version an enrollment is shown and saved with:
+// a submitted enrollment keeps the version it was answered under, so a
+// member is never sent back to answer questions added since; a draft
+// takes the program's current form (added fields and steps appear;
+// answers to removed fields stay in the JSON). Never backwards: a program
+// row cached a moment before a publish must not undo a move.
+func formVersion(e *db.Enrollment, p *db.Program) int {
+	if e.Status == db.StatusDraft && p.FormVersion > e.FormVersion {
+		return p.FormVersion
 	}
-	return def, nil
+	return e.FormVersion
+}
+
+// moveDraft records on e, inside a save, the version o's form is, when e
+// is still a draft: the save that answers under the newer form also says
+// so, in the same UPDATE.
+func (o *own) moveDraft(e *db.Enrollment) {
+	if e.Status == db.StatusDraft && o.version > e.FormVersion {
+		e.FormVersion = o.version
+	}
 }
 
 // answers is the enrollment's answers as the forms package expects them.

@@ -53,9 +53,11 @@ func (h *handlers) program(c *fiber.Ctx) error {
 	}
 	data := fiber.Map{"Title": p.Name, "Nav": "programs", "Program": p, "Open": p.IsOpen(h.s.Store().Now()),
 		"Flags": features.For(p.Settings.Flags)}
-	if def, ok := h.forms.Get(p.FormKey); ok {
-		data["Def"] = def
+	def, err := h.src.Current(ctx, p)
+	if err != nil {
+		return err
 	}
+	data["Def"] = def
 	if me := web.CurrentPerson(c); me != nil {
 		e, err := h.s.Store().EnrollmentFor(ctx, p.ID, me.ID)
 		if err != nil && !errors.Is(err, db.ErrNotFound) {
@@ -84,7 +86,7 @@ func (h *handlers) start(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if def, ok := h.forms.Get(p.FormKey); ok && created {
+	if def, err := h.src.At(ctx, p, e.FormVersion); err == nil && created {
 		// Start from what we know: the name from sign-in.
 		if f, ok := def.ColumnField(forms.ColFullName); ok && me.Name != "" {
 			if _, err := h.s.Store().UpdateEnrollment(ctx, e.ID, func(e *db.Enrollment) error {

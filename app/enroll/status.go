@@ -150,6 +150,7 @@ func (h *handlers) submit(c *fiber.Ctx) error {
 		if len(problems) > 0 {
 			return errIncomplete
 		}
+		o.moveDraft(e) // before the status changes: it is what was validated
 		e.Status = db.StatusSubmitted
 		start := now
 		if renewing {

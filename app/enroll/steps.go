@@ -185,6 +185,7 @@ func (h *handlers) save(c *fiber.Ctx, o *own, st *forms.Step, in map[string][]st
 			e.MarkStepCompleted(st.Key)
 		}
 		applyCore(e, forms.ExtractInterests(o.def, prev, now), forms.Extract(o.def, answers, now))
+		o.moveDraft(e)
 		return nil
 	})
 	if err != nil {

@@ -68,7 +68,14 @@ func (h *handlers) renderDetail(c *fiber.Ctx, sc *scope, id int64, q participant
 	return h.s.Render(c, "pages/staff_participant", "partials/staff_detail_row", data)
 }
 
-type answerRow struct{ Label, Value, URL string }
+// answerRow is one answer on the participant page. Note marks a value
+// that is a remark about the answer rather than the answer (not asked
+// under the person's form version); Flagged an answer using an option the
+// form no longer offers.
+type answerRow struct {
+	Label, Value, URL string
+	Note, Flagged     bool
+}
 
 type stepView struct {
 	Title string
@@ -99,18 +106,9 @@ func (h *handlers) detailData(c *fiber.Ctx, sc *scope, id int64, q participants.
 	now := store.Now()
 	loc := zone(q.TZ)
 	answers := forms.Answers(e.Answers)
-	var steps []stepView
-	for _, st := range sc.def.Steps() {
-		sv := stepView{Title: st.Title}
-		for _, f := range st.Fields {
-			if !sc.def.Visible(f, answers) {
-				continue
-			}
-			sv.Rows = append(sv.Rows, answer(sc.def, f, answers, q.TZ, now))
-		}
-		if len(sv.Rows) > 0 {
-			steps = append(steps, sv)
-		}
+	steps, err := h.answerSteps(ctx, sc, e, answers, q.TZ, now)
+	if err != nil {
+		return nil, err
 	}
 	notes, err := store.StaffNotes(ctx, e.ID)
 	if err != nil {
@@ -209,10 +207,57 @@ func (h *handlers) row(c *fiber.Ctx, sc *scope, id int64, q participants.Query) 
 	return c.Render("partials/staff_row", newRowView(r, newLabeler(sc.def), sc, q, h.s.Store().Now()))
 }
 
+// answerSteps is every answer by the current form's steps. Fields the
+// person's form version did not have say so instead of a blank; answers
+// to fields the current form dropped follow under "No longer asked",
+// labelled from the newest version that asked them; an answer using an
+// option no longer offered is shown and flagged.
+func (h *handlers) answerSteps(ctx context.Context, sc *scope, e *db.Enrollment, answers forms.Answers, viewerTZ string, now time.Time) ([]stepView, error) {
+	src := h.results.Forms()
+	answered, err := src.At(ctx, sc.p, e.FormVersion)
+	if err != nil {
+		return nil, err
+	}
+	older := []*forms.Definition{answered}
+	if sc.p.FormVersion > 0 {
+		hist, err := src.History(ctx, sc.p)
+		if err != nil {
+			return nil, err
+		}
+		older = append(older, hist...)
+	}
+	var steps []stepView
+	for _, st := range sc.def.Steps() {
+		sv := stepView{Title: st.Title}
+		for _, f := range st.Fields {
+			if !sc.def.Visible(f, answers) {
+				continue
+			}
+			if _, has := answers[f.Key]; !has && !answered.Asked(f.Key) {
+				sv.Rows = append(sv.Rows, answerRow{Label: f.Label, Value: forms.NotAskedText, Note: true})
+				continue
+			}
+			sv.Rows = append(sv.Rows, answer(sc.def, f, answers, older, viewerTZ, now))
+		}
+		if len(sv.Rows) > 0 {
+			steps = append(steps, sv)
+		}
+	}
+	if gone := forms.Removed(sc.def, answers, older); len(gone) > 0 {
+		sv := stepView{Title: "No longer asked"}
+		for _, f := range gone {
+			sv.Rows = append(sv.Rows, answer(answered, f, answers, nil, viewerTZ, now))
+		}
+		steps = append(steps, sv)
+	}
+	return steps, nil
+}
+
 // answer shows one answer as the member's review page does, except that
 // hours are shown in the viewer's zone (the member's own zone is on the
-// page too), and files link to the download.
-func answer(def *forms.Definition, f *forms.Field, answers forms.Answers, viewerTZ string, now time.Time) answerRow {
+// page too), files link to the download, and an option no longer offered
+// is labelled from older versions and flagged.
+func answer(def *forms.Definition, f *forms.Field, answers forms.Answers, older []*forms.Definition, viewerTZ string, now time.Time) answerRow {
 	row := answerRow{Label: f.Label}
 	switch f.Type {
 	case forms.TypeAvailability:
@@ -231,7 +276,7 @@ func answer(def *forms.Definition, f *forms.Field, answers forms.Answers, viewer
 			row.Value, row.URL = "Download the file", "/uploads/"+url.PathEscape(up)
 		}
 	default:
-		row.Value = forms.Display(def, f, answers, now)
+		row.Value, row.Flagged = forms.DisplayOffered(def, f, answers, older, now)
 	}
 	if row.Value == "" {
 		row.Value = "—"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,10 @@ func (h *handlers) export(c *fiber.Ctx) error {
 	pg := db.ParticipantPage{Filter: dbFilter(sc.p.ID, q), Sort: q.Sort, Desc: q.Desc, Limit: exportBatch}
 	lv := newLabeler(sc.def)
 	now := store.Now()
+	cols, err := h.answerColumns(c.UserContext(), sc)
+	if err != nil {
+		return err
+	}
 	log, reqID := h.s.Log(), web.RequestID(c)
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+sc.p.Slug+"-participants-"+now.Format("20060102")+`.csv"`)
@@ -67,10 +72,19 @@ func (h *handlers) export(c *fiber.Ctx) error {
 		// A byte-order mark, so spreadsheet programs read the file as
 		// UTF-8 (names, "09:00–17:00") instead of guessing a legacy code page.
 		_, _ = w.WriteString("\ufeff")
-		_ = cw.Write(csvHeader)
+		_ = cw.Write(append(slices.Clone(csvHeader), cols.header()...))
 		err := store.EachParticipant(ctx, pg, func(rows []db.ParticipantRow) error {
+			ids := make([]int64, len(rows))
 			for i := range rows {
-				if err := cw.Write(csvRecord(&rows[i], lv, now)); err != nil {
+				ids[i] = rows[i].ID
+			}
+			answers, err := store.AnswersOf(ctx, sc.p.ID, ids)
+			if err != nil {
+				return err
+			}
+			for i := range rows {
+				rec := append(csvRecord(&rows[i], lv, now), cols.cells(answers[rows[i].ID], now)...)
+				if err := cw.Write(rec); err != nil {
 					return err
 				}
 			}
@@ -122,6 +136,84 @@ func csvRecord(r *db.ParticipantRow, lv *labeler, now time.Time) []string {
 		rec[i] = participants.SafeCell(rec[i])
 	}
 	return rec
+}
+
+// answerColumns are the CSV's answer columns: one per field of the
+// current form, then one per field an earlier version asked and the
+// current one dropped, so those answers leave with the rest.
+type answerColumns struct {
+	current *forms.Definition
+	fields  []*forms.Field            // the current form's fields
+	removed []*forms.Field            // fields only earlier versions have
+	history []*forms.Definition       // every version, newest first
+	byVer   map[int]*forms.Definition // version → definition
+}
+
+func (h *handlers) answerColumns(ctx context.Context, sc *scope) (*answerColumns, error) {
+	hist, err := h.results.Forms().History(ctx, sc.p)
+	if err != nil {
+		return nil, err
+	}
+	ac := &answerColumns{current: sc.def, fields: sc.def.Fields(), history: hist, byVer: map[int]*forms.Definition{}}
+	for i, d := range hist {
+		ac.byVer[sc.p.FormVersion-i] = d
+	}
+	ac.removed = forms.RemovedFields(sc.def, hist)
+	return ac, nil
+}
+
+func (ac *answerColumns) header() []string {
+	out := make([]string, 0, len(ac.fields)+len(ac.removed))
+	for _, f := range ac.fields {
+		out = append(out, participants.SafeCell(f.Label))
+	}
+	for _, f := range ac.removed {
+		out = append(out, participants.SafeCell(f.Label+" ("+forms.NoLongerAskedText+")"))
+	}
+	return out
+}
+
+// cells are one enrollment's answers under the header's columns: as the
+// participant page shows them, "not asked when this person enrolled" for
+// a field their version did not have, options no longer offered flagged.
+func (ac *answerColumns) cells(ea *db.EnrollmentAnswers, now time.Time) []string {
+	out := make([]string, 0, len(ac.fields)+len(ac.removed))
+	if ea == nil { // deleted between the two reads
+		return append(out, make([]string, cap(out))...)
+	}
+	answers := forms.Answers(ea.Answers)
+	answered := ac.byVer[ea.FormVersion]
+	if answered == nil {
+		answered = ac.current
+	}
+	older := append([]*forms.Definition{answered}, ac.history...)
+	for _, f := range ac.fields {
+		_, has := answers[f.Key]
+		var v string
+		switch {
+		case !has && !answered.Asked(f.Key):
+			v = forms.NotAskedText
+		case f.Type == forms.TypeFile:
+			if has {
+				v = "(file)"
+			}
+		default:
+			v, _ = forms.DisplayOffered(ac.current, f, answers, older, now)
+		}
+		out = append(out, participants.SafeCell(v))
+	}
+	for _, f := range ac.removed {
+		v := ""
+		if f.Type == forms.TypeFile {
+			if _, has := answers[f.Key]; has {
+				v = "(file)"
+			}
+		} else {
+			v = forms.Display(nil, f, answers, now)
+		}
+		out = append(out, participants.SafeCell(v))
+	}
+	return out
 }
 
 func yesNo(b bool) string {

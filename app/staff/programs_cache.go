@@ -48,3 +48,15 @@ func (pc *programCache) get(ctx context.Context, store *db.Store, slug string) (
 	pc.mu.Unlock()
 	return p, nil
 }
+
+// forget drops the program with this id, so the next get reads it again
+// (its form was just published).
+func (pc *programCache) forget(id int64) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	for slug, c := range pc.m {
+		if c.p.ID == id {
+			delete(pc.m, slug)
+		}
+	}
+}

@@ -2,10 +2,10 @@ package staff
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"cohort/app/forms"
+	"cohort/app/formsource"
 	"cohort/app/participants"
 	"cohort/db"
 )
@@ -20,15 +20,21 @@ import (
 // Results decides nothing about access: callers check permissions first.
 type Results struct {
 	store    *db.Store
-	forms    *forms.Registry
+	forms    *formsource.Source
 	cache    *resultCache
 	programs programCache
 }
 
-// NewResults returns a Results over store, with program forms from reg.
-func NewResults(store *db.Store, reg *forms.Registry) *Results {
-	return &Results{store: store, forms: reg, cache: newResultCache(cacheEntries)}
+// NewResults returns a Results over store, with program forms from src.
+func NewResults(store *db.Store, src *formsource.Source) *Results {
+	r := &Results{store: store, forms: src, cache: newResultCache(cacheEntries)}
+	// A published form changes the table's labels and filters at once.
+	store.OnFormPublished(r.programs.forget)
+	return r
 }
+
+// Forms is the source of the programs' forms the table reads.
+func (r *Results) Forms() *formsource.Source { return r.forms }
 
 // Snapshot is a program as of one data version: what cached answers about
 // it are filed under.
@@ -59,9 +65,9 @@ func (r *Results) Program(ctx context.Context, slug string) (*db.Program, error)
 // checks (a refused request then costs no more) and before reading any
 // data, so nothing is filed under a version newer than its data.
 func (r *Results) Snapshot(ctx context.Context, p *db.Program) (Snapshot, error) {
-	def, ok := r.forms.Get(p.FormKey)
-	if !ok {
-		return Snapshot{}, errors.New("staff: program " + p.Slug + " uses unknown form " + p.FormKey)
+	def, err := r.forms.Current(ctx, p)
+	if err != nil {
+		return Snapshot{}, err
 	}
 	v, err := r.store.ParticipantsStamp(ctx, p.ID)
 	if err != nil {
@@ -70,9 +76,10 @@ func (r *Results) Snapshot(ctx context.Context, p *db.Program) (Snapshot, error)
 	return Snapshot{Program: p, Def: def, Version: v}, nil
 }
 
-// prefix starts every cache key about s.
+// prefix starts every cache key about s. The form version is part of it:
+// labels and filters come from the form.
 func (s Snapshot) prefix() string {
-	return strconv.FormatInt(s.Program.ID, 10) + "|" + s.Version + "|"
+	return strconv.FormatInt(s.Program.ID, 10) + "|" + s.Version + "|" + strconv.Itoa(s.Program.FormVersion) + "|"
 }
 
 // Read is the facet counts for q and the page of up to limit rows that q

@@ -23,6 +23,7 @@ import (
 	"cohort/app/apperr"
 	"cohort/app/authz"
 	"cohort/app/forms"
+	"cohort/app/formsource"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -54,8 +55,8 @@ type handlers struct {
 
 // Register adds the staff routes and returns the table's Results, for the
 // JSON API to read through the same query and cache.
-func Register(s *web.Server, reg *forms.Registry) *Results {
-	h := &handlers{s: s, results: NewResults(s.Store(), reg)}
+func Register(s *web.Server, src *formsource.Source) *Results {
+	h := &handlers{s: s, results: NewResults(s.Store(), src)}
 	r := s.Router()
 	r.Get("/staff", h.programList)
 	r.Get("/staff/programs/:slug/participants", h.list)
