@@ -145,7 +145,7 @@ func (o *oidcClient) load(ctx context.Context) (*openidConnect.Provider, *oidc.I
 
 var (
 	errProviderDown     = apperr.New(apperr.Unavailable, "The sign-in provider cannot be reached right now. Please try again in a minute.")
-	errSSOMisconfigured = apperr.New(apperr.Internal, "Sign-in with the company account is misconfigured, so it cannot work until that is fixed. Please tell the site's administrators, or sign in another way.")
+	errSSOMisconfigured = apperr.New(apperr.Internal, "Sign-in with your organization's account is misconfigured on this site and cannot work until that is fixed. Please tell the site's administrators.")
 )
 
 // loadFailed logs why the provider could not be used and says so to the
