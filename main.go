@@ -134,6 +134,9 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 func openStore(ctx context.Context, cfg *config.Config) (*db.Store, error) {
+	if err := cfg.CheckDataLocation(); err != nil {
+		return nil, err
+	}
 	return db.Open(ctx, cfg.Database(), db.Options{MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns})
 }
 

@@ -117,3 +117,23 @@ func serveBriefly(t *testing.T) (int, string) {
 		return r.code, r.stderr
 	}
 }
+
+// Production runs on SQLite when its file is on a volume (an absolute
+// path); a relative one, which would put the data in a container's
+// throw-away layer, is refused by every command that opens the database.
+func TestProductionSQLiteNeedsAbsolutePath(t *testing.T) {
+	productionEnv(t)
+	t.Setenv("DATABASE_URL", "")
+	t.Chdir(t.TempDir())
+	t.Setenv("DATA_DIR", "data")
+	for _, args := range [][]string{{"migrate", "up"}, {"serve"}} {
+		code, _, stderr := runCmd(t, args...)
+		if code != 1 || !strings.Contains(stderr, `SQLite database "data/cohort.db" must be an absolute path`) {
+			t.Errorf("%s: exit %d, stderr:\n%s", strings.Join(args, " "), code, stderr)
+		}
+	}
+	t.Setenv("DATA_DIR", t.TempDir())
+	if code, stdout, stderr := runCmd(t, "migrate", "up"); code != 0 || !strings.Contains(stdout, "applied ") {
+		t.Errorf("migrate up into an absolute DATA_DIR: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

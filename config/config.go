@@ -512,13 +512,6 @@ func (c *Config) productionProblems(u *url.URL) []string {
 	if c.SMTPHost != "" && c.SMTPTLS == "none" {
 		p = append(p, "SMTP_TLS=none is not allowed in production")
 	}
-	// SQLite is a fine production database on one machine, but a relative
-	// path lands wherever the process happens to start (in a container: its
-	// throw-away layer), and the data is gone with the next deploy.
-	if db := c.Database(); db.Dialect == DialectSQLite && !filepath.IsAbs(db.DSN) {
-		p = append(p, fmt.Sprintf("the SQLite database %q must be an absolute path in production: "+
-			"set DATA_DIR to a persistent volume (e.g. /data) or DATABASE_URL to postgres://… or sqlite:/ABSOLUTE/PATH", db.DSN))
-	}
 	return p
 }
 

@@ -156,12 +156,11 @@ func TestProduction(t *testing.T) {
 				"PAIR_ID_HASH_SECRET is required",
 				"BASE_URL must use https",
 				"SMTP_HOST is required",
-				"must be an absolute path in production",
 			},
 		},
 		{
 			name: "bare production with dev conveniences on",
-			vars: map[string]string{"APP_ENV": "production", "DEV_LOGIN": "true", "SEED_DEMO": "true", "DATA_DIR": "/data"},
+			vars: map[string]string{"APP_ENV": "production", "DEV_LOGIN": "true", "SEED_DEMO": "true"},
 			wantProbs: []string{
 				"SECRET_KEY is required",
 				"PAIR_ID_HASH_SECRET is required",
@@ -195,16 +194,6 @@ func TestProduction(t *testing.T) {
 			name:      "http BASE_URL",
 			vars:      with(validProduction(), "BASE_URL", "http://cohort.example.org"),
 			wantProbs: []string{"BASE_URL must use https"},
-		},
-		{
-			name:      "SQLite under the default relative DATA_DIR",
-			vars:      with(validProduction(), "DATABASE_URL", ""),
-			wantProbs: []string{`SQLite database "data/cohort.db" must be an absolute path`},
-		},
-		{
-			name:      "SQLite at a relative DATABASE_URL path",
-			vars:      with(validProduction(), "DATABASE_URL", "sqlite:cohort.db"),
-			wantProbs: []string{`SQLite database "cohort.db" must be an absolute path`},
 		},
 		{
 			name: "parse errors listed with validation problems",
@@ -278,22 +267,6 @@ func TestProduction(t *testing.T) {
 			}
 		}
 	})
-
-	// SQLite on a volume is a supported production database on one machine.
-	for _, vars := range []map[string]string{
-		with(validProduction(), "DATABASE_URL", "", "DATA_DIR", "/data"),
-		with(validProduction(), "DATABASE_URL", "sqlite:/var/lib/cohort/cohort.db"),
-	} {
-		t.Run("SQLite at "+vars["DATA_DIR"]+vars["DATABASE_URL"], func(t *testing.T) {
-			c, err := FromMap(vars)
-			if err != nil {
-				t.Fatalf("SQLite production config refused: %v", err)
-			}
-			if d := c.Database(); d.Dialect != DialectSQLite || !filepath.IsAbs(d.DSN) {
-				t.Errorf("Database() = %+v, want SQLite at an absolute path", d)
-			}
-		})
-	}
 
 	t.Run("explicit overrides kept", func(t *testing.T) {
 		c, err := FromMap(with(validProduction(), "LOG_FORMAT", "text", "MIGRATE_ON_START", "true"))
@@ -723,6 +696,38 @@ func TestShutdownDrainDelay(t *testing.T) {
 			}
 			if *c.ShutdownDrainDelay != tt.want {
 				t.Errorf("ShutdownDrainDelay = %v, want %v", *c.ShutdownDrainDelay, tt.want)
+			}
+		})
+	}
+}
+
+// SQLite on a volume is a supported production database on one machine; a
+// relative path (the default DATA_DIR) is refused when a command opens it.
+func TestCheckDataLocation(t *testing.T) {
+	tests := []struct {
+		name    string
+		vars    map[string]string
+		wantErr string
+	}{
+		{"production Postgres", validProduction(), ""},
+		{"production SQLite in DATA_DIR on a volume", with(validProduction(), "DATABASE_URL", "", "DATA_DIR", "/data"), ""},
+		{"production SQLite at an absolute path", with(validProduction(), "DATABASE_URL", "sqlite:/var/lib/cohort/c.db"), ""},
+		{"production SQLite in the default DATA_DIR", with(validProduction(), "DATABASE_URL", ""), `SQLite database "data/cohort.db" must be an absolute path`},
+		{"production SQLite at a relative path", with(validProduction(), "DATABASE_URL", "sqlite:c.db"), `SQLite database "c.db" must be an absolute path`},
+		{"development SQLite in the default DATA_DIR", map[string]string{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromMap(tt.vars)
+			if err != nil {
+				t.Fatalf("config refused: %v", err)
+			}
+			err = c.CheckDataLocation()
+			if tt.wantErr == "" && err != nil {
+				t.Fatalf("CheckDataLocation: %v", err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("CheckDataLocation = %v, want %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -64,3 +64,17 @@ func (c *Config) Database() Database {
 	d, _ := ParseDatabaseURL(c.DatabaseURL, c.DataDir)
 	return d
 }
+
+// CheckDataLocation refuses, in production, a SQLite database at a relative
+// path. SQLite is a fine production database on one machine, but a relative
+// path lands wherever the process happens to start (in a container: its
+// throw-away layer), and the data is gone with the next deploy. Commands
+// check it when they open the database rather than in Validate, so a
+// production configuration built for anything else (tests) needs no path.
+func (c *Config) CheckDataLocation() error {
+	if db := c.Database(); c.IsProduction() && db.Dialect == DialectSQLite && !filepath.IsAbs(db.DSN) {
+		return fmt.Errorf("the SQLite database %q must be an absolute path in production: "+
+			"set DATA_DIR to a persistent volume (e.g. /data), or DATABASE_URL to sqlite:/ABSOLUTE/PATH or postgres://…", db.DSN)
+	}
+	return nil
+}
