@@ -72,6 +72,9 @@ type Client struct {
 	// SetCookies is every raw Set-Cookie header the client has received,
 	// for tests that check cookie flags across whole journeys.
 	SetCookies []string
+	// Timeout bounds one request (10 s when zero); tests that send
+	// real-size files give it more.
+	Timeout time.Duration
 }
 
 // NewClient returns a client with an empty cookie jar.
@@ -98,7 +101,11 @@ func (c *Client) Do(req *http.Request) *Response {
 	for _, ck := range c.Cookies {
 		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
 	}
-	res, err := c.server.App().Test(req, 10000)
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	res, err := c.server.App().Test(req, int(timeout.Milliseconds()))
 	if err != nil {
 		c.t.Fatalf("apptest: %s %s: %v", req.Method, req.URL, err)
 	}

@@ -658,6 +658,9 @@ func TestRealSizeUploads(t *testing.T) {
 		c.Get(enr + "/steps/contact")
 		contact := map[string]string{"full_name": "Mel Uploader", "phone": "+1 555 010 2999", "consent": "true", "nav": "next"}
 
+		// Megabytes through the in-memory server are slow under the race
+		// detector on a busy machine.
+		c.Timeout = time.Minute
 		res := upload(t, c, enr+"/steps/contact", contact, "payslip.pdf", realPDF(12<<20))
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(errorsIn(res.Body), "The file is too large: the limit is 5 MB.") {
 			t.Fatalf("12 MB file = %d: %q", res.StatusCode, errorsIn(res.Body))
