@@ -178,6 +178,9 @@ func (d *designerBrowser) build(screenshot string) {
 			d.t.Fatal(err)
 		}
 	}
+	// The last change's confirmation is still on the page: clear it, so
+	// the wait below sees the publish's own.
+	d.do("clear the flash", chromedp.Evaluate[chromedp.Void](`document.getElementById("flash").replaceChildren()`))
 	d.do("publish",
 		chromedp.Click(chromedp.CSS(`form[action="`+designerURL+`/publish"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)))

@@ -116,25 +116,29 @@ var matrix = map[string]access{
 	"POST /admin/programs/:slug/timing":                      admins,
 	// The form designer (app/designer): program.manage in the program,
 	// which only admins hold here; another program's form is a 404.
-	"GET /admin/programs/:slug/form":                             admins,
-	"GET /admin/programs/:slug/form/preview":                     admins,
-	"POST /admin/programs/:slug/form/try":                        admins,
-	"GET /admin/programs/:slug/form/versions":                    admins,
-	"GET /admin/programs/:slug/form/export":                      admins,
-	"POST /admin/programs/:slug/form/start":                      admins,
-	"POST /admin/programs/:slug/form/publish":                    admins,
-	"POST /admin/programs/:slug/form/discard":                    admins,
-	"POST /admin/programs/:slug/form/details":                    admins,
-	"POST /admin/programs/:slug/form/eligibility":                admins,
-	"POST /admin/programs/:slug/form/steps":                      admins,
-	"POST /admin/programs/:slug/form/steps/:i":                   admins,
-	"POST /admin/programs/:slug/form/steps/:i/move":              admins,
-	"POST /admin/programs/:slug/form/steps/:i/delete":            admins,
-	"POST /admin/programs/:slug/form/steps/:i/fields":            admins,
-	"POST /admin/programs/:slug/form/steps/:i/fields/:j":         admins,
-	"POST /admin/programs/:slug/form/steps/:i/fields/:j/move":    admins,
-	"POST /admin/programs/:slug/form/steps/:i/fields/:j/preview": admins,
-	"POST /admin/programs/:slug/form/steps/:i/fields/:j/delete":  admins,
+	"GET /admin/programs/:slug/form":                                    admins,
+	"GET /admin/programs/:slug/form/preview":                            admins,
+	"POST /admin/programs/:slug/form/try":                               admins,
+	"GET /admin/programs/:slug/form/versions":                           admins,
+	"GET /admin/programs/:slug/form/export":                             admins,
+	"POST /admin/programs/:slug/form/start":                             admins,
+	"POST /admin/programs/:slug/form/publish":                           admins,
+	"POST /admin/programs/:slug/form/discard":                           admins,
+	"POST /admin/programs/:slug/form/details":                           admins,
+	"POST /admin/programs/:slug/form/eligibility":                       admins,
+	"POST /admin/programs/:slug/form/benefits":                          admins,
+	"POST /admin/programs/:slug/form/benefits/:b/delete":                admins,
+	"POST /admin/programs/:slug/form/benefits/:b/rules":                 admins,
+	"POST /admin/programs/:slug/form/benefits/:b/rules/:list/:k/delete": admins,
+	"POST /admin/programs/:slug/form/steps":                             admins,
+	"POST /admin/programs/:slug/form/steps/:i":                          admins,
+	"POST /admin/programs/:slug/form/steps/:i/move":                     admins,
+	"POST /admin/programs/:slug/form/steps/:i/delete":                   admins,
+	"POST /admin/programs/:slug/form/steps/:i/fields":                   admins,
+	"POST /admin/programs/:slug/form/steps/:i/fields/:j":                admins,
+	"POST /admin/programs/:slug/form/steps/:i/fields/:j/move":           admins,
+	"POST /admin/programs/:slug/form/steps/:i/fields/:j/preview":        admins,
+	"POST /admin/programs/:slug/form/steps/:i/fields/:j/delete":         admins,
 	// Pairing (app/pairs) and the JSON API (app/api). API routes take a
 	// bearer token or, as here, a session; the API serves only people who
 	// may view some program's participants, so members get 403.
@@ -342,7 +346,7 @@ func (w *world) path(route string) string {
 	switch {
 	case strings.HasPrefix(route, "/admin/programs/:slug/form"):
 		// The designer's first step and question (both exist in the demo form).
-		return strings.NewReplacer(":slug", demo.ProgramSlug, ":i", "0", ":j", "0").Replace(route)
+		return strings.NewReplacer(":slug", demo.ProgramSlug, ":i", "0", ":j", "0", ":b", "0", ":list", "all", ":k", "0").Replace(route)
 	case strings.HasPrefix(route, "/admin/mail/"):
 		return strings.Replace(route, ":id", fmt.Sprint(w.mailID), 1)
 	case strings.HasPrefix(route, "/dev/outbox/"):

@@ -186,6 +186,26 @@ func TestFormDraftConcurrentSaves(t *testing.T) {
 			base = d.Revision
 		}
 
+		// Two first saves of a program without a draft (base 0): one wins.
+		for round := range 10 {
+			fresh := &db.Program{Slug: fmt.Sprint("fresh-", round), Name: "Fresh", Kind: db.KindMentoring, FormKey: "mentoring"}
+			if err := s.CreateProgram(ctx, fresh); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			var errs [2]error
+			for i, who := range []*db.Person{ann, bo} {
+				wg.Go(func() { _, errs[i] = s.SaveFormDraft(ctx, fresh.ID, fmt.Sprint(`{"by":`, i, `}`), 0, who.ID) })
+			}
+			wg.Wait()
+			if (errs[0] == nil) == (errs[1] == nil) || !(errors.Is(errs[0], db.ErrStale) || errors.Is(errs[1], db.ErrStale)) {
+				t.Fatalf("first saves, round %d: %v", round, errs)
+			}
+			if d, err := s.FormDraft(ctx, fresh.ID); err != nil || d.Revision != 1 {
+				t.Fatalf("first saves, round %d: draft %+v, %v", round, d, err)
+			}
+		}
+
 		// Publishing against a concurrent save: one of them wins; the
 		// published version never holds a half state.
 		for round := 0; round < 10; round++ {

@@ -380,3 +380,52 @@ func TestRenameCarriesReferences(t *testing.T) {
 		t.Errorf("eligibility still names the old key:\n%s", text)
 	}
 }
+
+func TestEligibilityEdits(t *testing.T) {
+	app := builtinDoc(t, "application")
+	t.Run("values take the question's type", func(t *testing.T) {
+		for _, tt := range []struct {
+			in   RuleInput
+			want string
+		}{
+			{RuleInput{"age", "gte", "18"}, `{"field":"age","op":"gte","value":18}`},
+			{RuleInput{"in_service_area", "eq", "yes"}, `{"field":"in_service_area","op":"eq","value":true}`},
+			{RuleInput{"benefits_received", "contains_none", "snap, medicaid"}, `{"field":"benefits_received","op":"contains_none","value":["snap","medicaid"]}`},
+			{RuleInput{"household_size", "in", "1,2"}, `{"field":"household_size","op":"in","value":[1,2]}`},
+		} {
+			got, err := Apply(app, AddRule(0, ListAny, tt.in), nil)
+			if err != nil {
+				t.Fatalf("%+v: %v", tt.in, err)
+			}
+			rules := got.Eligibility.Benefits[0].Any
+			if s := jsonOf(t, rules[len(rules)-1]); s != tt.want {
+				t.Errorf("got %s, want %s", s, tt.want)
+			}
+		}
+	})
+	t.Run("deleting every benefit removes the rules", func(t *testing.T) {
+		doc := app
+		for range app.Eligibility.Benefits {
+			var err error
+			if doc, err = Apply(doc, DeleteBenefit(0), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if doc.Eligibility != nil {
+			t.Errorf("eligibility left: %+v", doc.Eligibility)
+		}
+	})
+	t.Run("a rule list cannot be emptied", func(t *testing.T) {
+		doc := app
+		var err error
+		for k := len(doc.Eligibility.Benefits[2].All) - 1; k >= 0 && err == nil; k-- {
+			doc, err = Apply(doc, DeleteRule(2, ListAll, k), nil)
+		}
+		if err == nil || !strings.Contains(err.Error(), "no rules") {
+			t.Errorf("emptying a benefit: %v", err)
+		}
+	})
+	if RuleText(forms.Rule{Any: []forms.Rule{{Field: "a", Op: "eq", Value: true}, {Field: "b", Op: "lt", Value: 2.5}}}) != "any of: (a is yes; b is under 2.5)" {
+		t.Errorf("group in words: %q", RuleText(forms.Rule{Any: []forms.Rule{{Field: "a", Op: "eq", Value: true}}}))
+	}
+}

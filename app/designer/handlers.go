@@ -31,6 +31,10 @@ var done = map[string]string{
 	"field-moved": "Question moved.",
 	"field-del":   "Question deleted.",
 	"elig":        "Eligibility rules saved.",
+	"benefit":     "Benefit added.",
+	"benefit-del": "Benefit deleted.",
+	"rule":        "Rule added.",
+	"rule-del":    "Rule deleted.",
 	"started":     "A new draft was started.",
 	"published":   "Published. Members now answer this version.",
 	"discarded":   "Draft discarded. The published form is unchanged.",
@@ -409,4 +413,53 @@ func (h *handlers) eligibility(c *fiber.Ctx) error {
 func cutTrim(s, sep string) (string, string, bool) {
 	a, b, ok := strings.Cut(s, sep)
 	return strings.TrimSpace(a), strings.TrimSpace(b), ok
+}
+
+func ruleInput(in Values) RuleInput {
+	return RuleInput{Field: in.Get("rule_field"), Op: in.Get("rule_op"), Value: in.Get("rule_value")}
+}
+
+func (h *handlers) addBenefit(c *fiber.Ctx) error {
+	in := values(c)
+	edit := AddBenefit(BenefitInput{Key: in.Get("benefit_key"), Name: in.Get("benefit_name"),
+		Description: in.Get("benefit_description"), Rule: ruleInput(in)})
+	return h.change(c, edit, nil, "benefit", func(doc forms.Document) where {
+		return where{Step: fromQuery(c).Step, Anchor: "d-benefit-" + strconv.Itoa(len(doc.Eligibility.Benefits)-1)}
+	}, failure{prefix: "d-b-new-", anchor: "d-eligibility", apply: func(o *pageOpts) { o.eligForm, o.eligValues, o.Anchor = -1, in, "d-add-benefit" }})
+}
+
+func (h *handlers) deleteBenefit(c *fiber.Ctx) error {
+	b, err := pathIndex(c, "b")
+	if err != nil {
+		return err
+	}
+	return h.change(c, DeleteBenefit(b), nil, "benefit-del", func(forms.Document) where {
+		return where{Step: fromQuery(c).Step, Anchor: "d-eligibility-title"}
+	}, failure{anchor: "d-benefit-" + strconv.Itoa(b)})
+}
+
+func (h *handlers) addRule(c *fiber.Ctx) error {
+	b, err := pathIndex(c, "b")
+	if err != nil {
+		return err
+	}
+	in := values(c)
+	prefix := "d-b" + strconv.Itoa(b) + "-"
+	return h.change(c, AddRule(b, in.Get("rule_list"), ruleInput(in)), nil, "rule", func(forms.Document) where {
+		return where{Step: fromQuery(c).Step, Anchor: "d-benefit-" + strconv.Itoa(b)}
+	}, failure{prefix: prefix, anchor: "d-benefit-" + strconv.Itoa(b), apply: func(o *pageOpts) { o.eligForm, o.eligValues, o.Anchor = b, in, "d-benefit-"+strconv.Itoa(b) }})
+}
+
+func (h *handlers) deleteRule(c *fiber.Ctx) error {
+	b, err := pathIndex(c, "b")
+	if err != nil {
+		return err
+	}
+	k, err := pathIndex(c, "k")
+	if err != nil {
+		return err
+	}
+	return h.change(c, DeleteRule(b, c.Params("list"), k), nil, "rule-del", func(forms.Document) where {
+		return where{Step: fromQuery(c).Step, Anchor: "d-benefit-" + strconv.Itoa(b)}
+	}, failure{anchor: "d-benefit-" + strconv.Itoa(b)})
 }

@@ -516,3 +516,65 @@ func TestPairingNeedsInWords(t *testing.T) {
 		}
 	})
 }
+
+// An application's eligibility rules are listed in words and edited one
+// rule at a time; a rule the checker refuses names the question.
+func TestEligibilityEditor(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := setup(t, store)
+		p := &db.Program{Slug: "grants", Name: "Grants", Kind: db.KindApplication, FormKey: "application"}
+		if err := store.CreateProgram(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		w.program, w.base = p, "/admin/programs/grants/form"
+		page := html.UnescapeString(w.admin.Get(w.base).Body)
+		for _, want := range []string{"Eligibility rules", "age is at least 65", "benefits_received includes any of snap, medicaid",
+			"income is at most the limit for the household size in household_size"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+		w.mustPost("/benefits/2/rules", field("rule_list", "all", "rule_field", "household_size", "rule_op", "lte", "rule_value", "4"))
+		if got := w.draft().Eligibility.Benefits[2].All; len(got) != 3 || got[2].Value != 4.0 {
+			t.Fatalf("rule not added: %+v", got)
+		}
+		w.mustPost("/benefits", field("benefit_key", "food", "benefit_name", "Food bank", "rule_field", "benefits_received", "rule_op", "contains_none", "rule_value", "snap"))
+		if bs := w.draft().Eligibility.Benefits; len(bs) != 4 || bs[3].Key != "food" {
+			t.Fatalf("benefit not added")
+		}
+		w.mustPost("/benefits/2/rules/all/0/delete", nil)
+		if got := w.draft().Eligibility.Benefits[2].All; len(got) != 2 || got[0].Field != "in_service_area" {
+			t.Fatalf("rule not deleted: %+v", got)
+		}
+		w.mustPost("/benefits/3/delete", nil)
+		for _, tt := range []struct {
+			path string
+			form url.Values
+			want string
+		}{
+			{"/benefits/0/rules", field("rule_list", "all", "rule_field", "benefits_received", "rule_op", "eq", "rule_value", "gold"), `Field "benefits_received": eligibility: benefit "transit": op eq cannot test a checkboxes field`},
+			{"/benefits/0/rules", field("rule_list", "all", "rule_field", "in_service_area", "rule_op", "eq", "rule_value", "maybe"), "in_service_area is a yes/no question: enter yes or no"},
+			{"/benefits/0/rules", field("rule_list", "all", "rule_field", "full_name", "rule_op", "gt", "rule_value", "3"), `Field "full_name": eligibility: benefit "transit": op gt cannot test a text field`},
+			{"/benefits/0/rules", field("rule_list", "all", "rule_field", "age", "rule_op", "gte", "rule_value", "old"), "age is a number question: enter a number"},
+			{"/benefits/0/rules", field("rule_list", "some", "rule_field", "age", "rule_op", "gte", "rule_value", "1"), "Choose whether every rule must hold"},
+			{"/benefits", field("benefit_key", "transit", "benefit_name", "Again", "rule_field", "age", "rule_op", "gte", "rule_value", "1"), "duplicate benefit key"},
+			{"/benefits", field("benefit_name", "No key", "rule_field", "age", "rule_op", "gte", "rule_value", "1"), "Enter a key for the benefit"},
+			{"/benefits/9/delete", nil, "That benefit no longer exists"},
+			{"/steps/0/fields/2/delete", nil, `Field "in_service_area": eligibility: benefit "transit": rule field "in_service_area" is not a field`},
+		} {
+			before, def := w.storedRevision()
+			form := tt.form
+			if form == nil {
+				form = url.Values{}
+			}
+			form.Set("revision", strconv.Itoa(before))
+			res := w.admin.PostForm(w.base+tt.path, form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(errorsOf(res.Body)), tt.want) {
+				t.Errorf("%s %v: %d, want 422 saying %q:\n%s", tt.path, tt.form, res.StatusCode, tt.want, errorsOf(res.Body))
+			}
+			if after, d2 := w.storedRevision(); after != before || d2 != def {
+				t.Errorf("%s: the draft changed", tt.path)
+			}
+		}
+	})
+}

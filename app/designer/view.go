@@ -55,10 +55,54 @@ type pageOpts struct {
 	fieldVals  Values
 	inputErrs  map[string]string // input name → message, for the failed form
 	eligText   *string
+	eligForm   int    // the failed eligibility form: -1 add benefit, b the add-rule form of benefit b, -2 none
+	eligValues Values // what it posted
 	try        *tryResult
 }
 
-func newOpts() pageOpts { return pageOpts{status: fiber.StatusOK, stepForm: -2, addForm: -1} }
+func newOpts() pageOpts {
+	return pageOpts{status: fiber.StatusOK, stepForm: -2, addForm: -1, eligForm: -2}
+}
+
+type ruleView struct {
+	Text, Delete string
+}
+
+// benefitView is one benefit of the structured eligibility editor.
+type benefitView struct {
+	Index                  int
+	Anchor                 string
+	Key, Name, Description string
+	All, Any               []ruleView
+	Base                   string
+	Values                 Values
+	Errs                   map[string]string
+	Focus                  bool
+}
+
+// benefitViews lists the benefits with their rules in words.
+func benefitViews(doc forms.Document, base string, o pageOpts) []benefitView {
+	if doc.Eligibility == nil {
+		return nil
+	}
+	var out []benefitView
+	for b, bf := range doc.Eligibility.Benefits {
+		bv := benefitView{Index: b, Anchor: "d-benefit-" + strconv.Itoa(b), Key: bf.Key, Name: bf.Name, Description: bf.Description,
+			Base: base + "/benefits/" + strconv.Itoa(b), Values: Values{"rule_list": {ListAll}}, Errs: map[string]string{}}
+		bv.Focus = o.Anchor == bv.Anchor
+		for k, r := range bf.All {
+			bv.All = append(bv.All, ruleView{RuleText(r), bv.Base + "/rules/all/" + strconv.Itoa(k) + "/delete"})
+		}
+		for k, r := range bf.Any {
+			bv.Any = append(bv.Any, ruleView{RuleText(r), bv.Base + "/rules/any/" + strconv.Itoa(k) + "/delete"})
+		}
+		if o.eligForm == b {
+			bv.Values, bv.Errs = o.eligValues, o.inputErrs
+		}
+		out = append(out, bv)
+	}
+	return out
+}
 
 type optRow struct {
 	Index               int
@@ -218,8 +262,14 @@ func (h *handlers) render(c *fiber.Ctx, st *state, o pageOpts) error {
 		"FocusDetails":    o.Anchor == "d-details", "FocusAddStep": o.Anchor == "d-add-step",
 		"FocusPublish": o.Anchor == "d-publish", "FocusElig": o.Anchor == "d-eligibility",
 		"AddStepValues": Values{}, "AddStepErrs": map[string]string{}, "InputErrs": o.inputErrs,
-		"Preview": h.previewData(c, st, o.Step, o.try),
-		"Types":   FieldTypes,
+		"Preview":  h.previewData(c, st, o.Step, o.try),
+		"Benefits": benefitViews(doc, base, o), "RuleOps": RuleOps, "FieldKeys": fieldKeys(doc),
+		"AddBenefitValues": Values{"rule_op": {"eq"}}, "AddBenefitErrs": map[string]string{},
+		"FocusAddBenefit": o.Anchor == "d-add-benefit",
+		"Types":           FieldTypes,
+	}
+	if o.eligForm == -1 {
+		data["AddBenefitValues"], data["AddBenefitErrs"] = o.eligValues, o.inputErrs
 	}
 	if o.stepForm == -1 {
 		data["AddStepValues"], data["AddStepErrs"] = o.stepValues, o.inputErrs
@@ -233,6 +283,17 @@ func (h *handlers) render(c *fiber.Ctx, st *state, o pageOpts) error {
 	return h.s.Render(c, "pages/designer", "partials/designer_main", data)
 }
 
+// fieldKeys lists every question key, for the rule editor.
+func fieldKeys(doc forms.Document) []string {
+	var out []string
+	for _, s := range doc.Steps {
+		for _, f := range s.Fields {
+			out = append(out, f.Key)
+		}
+	}
+	return out
+}
+
 // fieldName is how the checker names a field in its problems.
 func fieldName(f *forms.Field, j int) string {
 	if f.Key == "" {
@@ -243,6 +304,9 @@ func fieldName(f *forms.Field, j int) string {
 
 // anchorOf is the element a problem's summary link points at.
 func anchorOf(doc forms.Document, p forms.Problem) string {
+	if strings.HasPrefix(p.Message, "eligibility") {
+		return "d-eligibility-title"
+	}
 	for i, s := range doc.Steps {
 		for j, f := range s.Fields {
 			if p.Field != "" && fieldName(f, j) == p.Field {

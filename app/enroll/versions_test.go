@@ -246,3 +246,38 @@ func enrollment(t *testing.T, s *db.Store, enr string) *db.Enrollment {
 	}
 	return e
 }
+
+// A step save reads its form from the cache: once a version has been
+// used, saves go on even if its row could no longer be read.
+func TestPublishedFormIsCached(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		ctx := context.Background()
+		p := w.program(t, "club", "membership", 0)
+		admin, err := s.PersonByEmail(ctx, demo.AdminEmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		def, probs := forms.Build("club", clubV1())
+		if len(probs) > 0 {
+			t.Fatal(probs)
+		}
+		data, _ := forms.Export(def)
+		rev, err := s.SaveFormDraft(ctx, p.ID, string(data), 0, admin.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PublishFormDraft(ctx, p.ID, rev, admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		c := member(t, w, "cache@example.com")
+		enr := start(t, c, p.Slug)
+		mustStep(t, c, enr, "about", url.Values{"full_name": {"C"}, "team": {"red"}}, "/steps/more")
+		if _, err := s.DB().NewDelete().Table("form_versions").Where("program_id = ?", p.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			mustStep(t, c, enr, "about", url.Values{"full_name": {"C" + strconv.Itoa(i)}, "team": {"blue"}}, "/steps/more")
+		}
+	})
+}
