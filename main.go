@@ -33,6 +33,7 @@ import (
 	"cohort/app/loadgen"
 	"cohort/app/loadgen/scenario"
 	"cohort/app/mail"
+	"cohort/app/metrics"
 	"cohort/config"
 	"cohort/db"
 )
@@ -215,6 +216,18 @@ func serve(stderr io.Writer) error {
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		return err
+	}
+	if addr := cfg.MetricsAddr(); addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("METRICS_PORT: %w", err)
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+		go func() {
+			if err := metrics.Serve(ctx, mln, store); err != nil {
+				log.Error("metrics listener", "err", err)
+			}
+		}()
 	}
 	log.Info("cohort listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "env", cfg.Env,
 		"db", cfg.Database().Dialect, "version", version, "dev_login", *cfg.DevLogin)

@@ -10,6 +10,7 @@ import (
 
 	"cohort/app/apperr"
 	cmail "cohort/app/mail"
+	"cohort/app/metrics"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -127,6 +128,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	lc, err := s.Store().LatestLoginCode(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
+		metrics.SignInFailed(web.MethodEmail)
 		form.Add("code", errCodeInvalid)
 		return h.renderCode(c, email, form, fiber.StatusUnprocessableEntity)
 	}
@@ -138,6 +140,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 		return err
 	}
 	if !ok || !equalHash(HashLoginCode(s.Config().SecretKey, email, typed), lc.CodeHash) {
+		metrics.SignInFailed(web.MethodEmail)
 		form.Add("code", errCodeInvalid)
 		return h.renderCode(c, email, form, fiber.StatusUnprocessableEntity)
 	}
@@ -145,6 +148,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		metrics.SignInFailed(web.MethodEmail)
 		form.Add("code", errCodeInvalid)
 		return h.renderCode(c, email, form, fiber.StatusUnprocessableEntity)
 	}
@@ -155,6 +159,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 	if err := s.SignIn(c, person, web.MethodEmail, nil); err != nil {
 		return err
 	}
+	metrics.SignInOK(web.MethodEmail)
 	s.Log().Info("signed in", "method", web.MethodEmail, "person_id", person.ID, "request_id", web.RequestID(c))
 	if person.Role == db.RoleAdmin {
 		// Admins who sign in by email code need their second factor first.

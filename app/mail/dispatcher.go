@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"cohort/app/metrics"
 	"cohort/config"
 	"cohort/db"
 )
@@ -127,6 +128,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 			return err
 		}
 		res.Dev++
+		metrics.MailDeliveries.WithLabelValues("dev").Inc()
 		return nil
 	}
 	m := Message{To: row.To, Subject: row.Subject, Text: row.TextBody, HTML: row.HTMLBody, Kind: row.Kind, Sensitive: row.Sensitive}
@@ -144,6 +146,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 			return err
 		}
 		res.Sent++
+		metrics.MailDeliveries.WithLabelValues("sent").Inc()
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -160,6 +163,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 		}
 		log.Error("mail delivery failed for good", "permanent", IsPermanent(err))
 		res.Failed++
+		metrics.MailDeliveries.WithLabelValues("failed").Inc()
 		return nil
 	}
 	next := d.store.Now().Add(d.backoff(attempts))
@@ -168,6 +172,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 	}
 	log.Warn("mail delivery failed; will retry", "next_attempt_at", next.Format(time.RFC3339))
 	res.Retried++
+	metrics.MailDeliveries.WithLabelValues("retry").Inc()
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,9 @@ type Server struct {
 	enrollmentIn func(path string) int64
 	baseOrigin   string
 	shuttingDown atomic.Bool
+	// endpointsOnce builds endpointSet, the routes request metrics name.
+	endpointsOnce sync.Once
+	endpointSet   map[string]bool
 }
 
 // Options are the embedded trees the server serves.
@@ -80,10 +84,13 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 		DisableStartupMessage:   true,
 		ReadBufferSize:          16 * 1024,
 	})
-	s.app.Use(requestID, s.accessLog, s.recoverer, s.securityHeaders,
+	s.app.Use(s.countRequests, requestID, s.accessLog, s.recoverer, s.securityHeaders,
 		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
+	if cfg.MetricsToken != "" {
+		s.app.Get("/metrics", s.metricsEndpoint())
+	}
 	s.app.Get("/static/*", s.assets.Handler)
 	s.app.Use(s.csrf, s.loadSession)
 	return s, nil
@@ -107,7 +114,7 @@ func (s *Server) Log() *slog.Logger { return s.log }
 
 // NotFound is the catch-all, registered last.
 func (s *Server) NotFound() {
-	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	s.app.Use(func(c *fiber.Ctx) error { c.Locals(localUnmatched, true); return fiber.ErrNotFound })
 }
 
 // Serve answers on ln until ctx is cancelled, then shuts down gracefully:
