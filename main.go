@@ -6,6 +6,7 @@
 //	cohort load -url URL [flags]           put HTTP load on a local server
 //	cohort jobs list | run NAME            list scheduled jobs, or run one now
 //	cohort token create --email E [--name N]  make an API token (printed once)
+//	cohort backup create FILE | restore FILE [--force]   back up or restore database and uploads
 //	cohort version | help
 package main
 
@@ -54,6 +55,10 @@ Commands:
   jobs run NAME                  run one job now (even if switched off) and print its counts
   token create --email E         make a JSON API token for the person with that email and print it
              [--name N]          (shown only this once; it acts with that person's permissions)
+  backup create FILE             write a backup (database + uploads + manifest) to FILE (.tar.gz),
+                                 safely while the server runs
+  backup restore FILE [--force]  restore FILE into an empty database (--force: replace what is
+                                 there), its uploads into UPLOAD_DIR, then migrate up; stop serve first
   version                        print the version
   help                           print this help
 
@@ -93,6 +98,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return jobsCmd(args, stdout, stderr)
 	case "token":
 		return tokenCmd(args, stdout, stderr)
+	case "backup":
+		return backupCmd(args, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cohort", version)
 		return 0
