@@ -104,4 +104,3 @@ func rowSummary(rows map[string]int64) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
