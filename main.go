@@ -6,7 +6,7 @@
 //	cohort load -url URL [flags]           put HTTP load on a local server
 //	cohort jobs list | run NAME            list scheduled jobs, or run one now
 //	cohort token create --email E [--name N]  make an API token (printed once)
-//	cohort backup create FILE | restore FILE [--force]   back up or restore database and uploads
+//	cohort backup create FILE | restore FILE [--force]  back up or restore database and uploads
 //	cohort version | help
 package main
 
@@ -59,6 +59,7 @@ Commands:
                                  safely while the server runs
   backup restore FILE [--force]  restore FILE into an empty database (--force: replace what is
                                  there), its uploads into UPLOAD_DIR, then migrate up; stop serve first
+             [--database URL --upload-dir DIR]   restore elsewhere than DATABASE_URL/UPLOAD_DIR
   version                        print the version
   help                           print this help
 

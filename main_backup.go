@@ -15,18 +15,36 @@ import (
 )
 
 // backupCmd is `cohort backup create FILE` and `cohort backup restore FILE
-// [--force]`.
+// [--force] [--database URL] [--upload-dir DIR]`. The two restore flags
+// name a target other than the configured one, so a copy can be restored
+// beside the database a running server uses and switched to afterwards.
 func backupCmd(args []string, stdout, stderr io.Writer) int {
-	const need = "backup needs: backup create FILE, or backup restore FILE [--force]"
+	const need = "backup needs: backup create FILE, or backup restore FILE [--force] [--database URL] [--upload-dir DIR]"
 	if len(args) == 0 || (args[0] != "create" && args[0] != "restore") {
 		return badUsage(stderr, need)
 	}
 	sub, force := args[0], false
 	var files []string
-	for _, a := range args[1:] {
+	var dbURL, uploadDir *string
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		switch {
-		case (a == "--force" || a == "-force") && sub == "restore":
+		case sub == "restore" && (a == "--force" || a == "-force"):
 			force = true
+		case sub == "restore" && strings.HasPrefix(a, "-") && (name == "database" || name == "upload-dir"):
+			if !hasVal {
+				if i+1 >= len(args) {
+					return badUsage(stderr, fmt.Sprintf("backup restore: --%s needs a value", name))
+				}
+				i++
+				val = args[i]
+			}
+			if name == "database" {
+				dbURL = &val
+			} else {
+				uploadDir = &val
+			}
 		case strings.HasPrefix(a, "-"):
 			return badUsage(stderr, fmt.Sprintf("backup %s: unknown flag %s", sub, a))
 		default:
@@ -45,6 +63,17 @@ func backupCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	target := backup.Target{Database: cfg.Database(), UploadDir: cfg.Uploads()}
+	if dbURL != nil {
+		if target.Database, err = config.ParseDatabaseURL(*dbURL, cfg.DataDir); err != nil {
+			return badUsage(stderr, "backup restore --database: "+err.Error())
+		}
+	}
+	if uploadDir != nil {
+		if *uploadDir == "" {
+			return badUsage(stderr, "backup restore --upload-dir needs a directory")
+		}
+		target.UploadDir = *uploadDir
+	}
 	if sub == "create" {
 		err = backupCreate(ctx, cfg, target, file, stdout)
 	} else {

@@ -11,6 +11,8 @@ func TestBackupUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"backup"}, {"backup", "frob", "x"}, {"backup", "create"}, {"backup", "create", "a", "b"},
 		{"backup", "create", "x", "--force"}, {"backup", "restore"}, {"backup", "restore", "x", "--yes"},
+		{"backup", "restore", "x", "--database"}, {"backup", "restore", "x", "--database", "mysql://h/d"},
+		{"backup", "create", "x", "--database", "sqlite:y"}, {"backup", "restore", "x", "--upload-dir="},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			if code, _, stderr := runCmd(t, args...); code != exitUsage || !strings.Contains(stderr, "Usage:") {
@@ -56,5 +58,19 @@ func TestBackupCommands(t *testing.T) {
 	}
 	if code, _, stderr := runCmd(t, "backup", "restore", file, "--force"); code != 0 {
 		t.Errorf("restore --force: %d %q", code, stderr)
+	}
+
+	// Beside the configured database: the flags name the target, and the
+	// configured one is not touched.
+	aside, asideUploads := filepath.Join(t.TempDir(), "aside.db"), filepath.Join(t.TempDir(), "aside-uploads")
+	code, stdout, stderr = runCmd(t, "backup", "restore", file, "--database", "sqlite:"+aside, "--upload-dir="+asideUploads)
+	if code != 0 || !strings.Contains(stdout, asideUploads) {
+		t.Fatalf("restore beside: %d %q %q", code, stdout, stderr)
+	}
+	if _, err := os.Stat(aside); err != nil {
+		t.Errorf("restored database: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(asideUploads, "abc123")); err != nil {
+		t.Errorf("restored upload: %v", err)
 	}
 }
