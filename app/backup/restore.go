@@ -113,6 +113,13 @@ func Restore(ctx context.Context, t Target, file string, force bool) (*RestoreRe
 	if err != nil {
 		return nil, fmt.Errorf("backup: migrate up after the restore: %w", err)
 	}
+	owned := []string{t.UploadDir}
+	if m.Dialect == config.DialectSQLite {
+		owned = append(owned, t.Database.DSN)
+	}
+	if err := giveToDirOwner(owned...); err != nil {
+		return nil, fmt.Errorf("backup: giving the restored files to their directory's owner: %w", err)
+	}
 	return &RestoreResult{Manifest: m, Migrations: applied}, nil
 }
 

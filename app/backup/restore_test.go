@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"cohort/app/backup"
@@ -208,4 +209,46 @@ func rewriteWithEntry(src, dst, name, content string) error {
 		return err
 	}
 	return gw.Close()
+}
+
+// TestRestoredFilesBelongToTheirDirectory: run as root (fly's ssh console),
+// the restored database and uploads take the owner of the directory they
+// land in, so the unprivileged server can open them.
+func TestRestoredFilesBelongToTheirDirectory(t *testing.T) {
+	ctx := context.Background()
+	src, from := newTarget(t, config.DialectSQLite)
+	addUploadFile(t, from.UploadDir)
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	if _, err := backup.Create(ctx, src, from, file, "test"); err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	uid, gid := os.Geteuid(), os.Getegid()
+	if uid == 0 {
+		uid, gid = 65532, 65532 // the image's nonroot user
+		if err := os.Chown(home, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	to := backup.Target{Database: config.Database{Dialect: config.DialectSQLite, DSN: filepath.Join(home, "cohort.db")},
+		UploadDir: filepath.Join(home, "uploads")}
+	if _, err := backup.Restore(ctx, to, file, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{to.Database.DSN, to.UploadDir, filepath.Join(to.UploadDir, "f1")} {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := info.Sys().(*syscall.Stat_t); int(st.Uid) != uid || int(st.Gid) != gid {
+			t.Errorf("%s belongs to %d:%d, want %d:%d", p, st.Uid, st.Gid, uid, gid)
+		}
+	}
+}
+
+func addUploadFile(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "f1"), []byte("%PDF-1.4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
