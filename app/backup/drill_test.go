@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"cohort/app/apptest"
 	"cohort/app/backup"
 	"cohort/app/demo"
@@ -127,7 +129,7 @@ func drill(t *testing.T, dialect string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := loadgen.Options{URL: base, Concurrency: 4, Duration: 2 * time.Second}
+	o := loadgen.Options{URL: base, Concurrency: 4, Duration: 3 * time.Second}
 	sc.Apply(&o)
 	type outcome struct {
 		res loadgen.Result
@@ -138,7 +140,16 @@ func drill(t *testing.T, dialect string) {
 		res, err := loadgen.Run(ctx, o)
 		loaded <- outcome{res, err}
 	}()
-	time.Sleep(700 * time.Millisecond)
+	// Mid-load: once saves are landing, with more to come.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		n, err := src.SumVersions(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > before+int64(len(ids)) || time.Now().After(deadline) {
+			break
+		}
+	}
 	file := filepath.Join(t.TempDir(), "backup.tar.gz")
 	m, err := backup.Create(ctx, src, from, file, "drill")
 	if err != nil {
@@ -260,21 +271,26 @@ func drill(t *testing.T, dialect string) {
 	srv := apptest.New(t, dst, map[string]string{"UPLOAD_DIR": to.UploadDir})
 	staff := apptest.NewClient(t, srv)
 	staff.SignInAs("staff@example.com")
+	// A member whose save is in the copy.
 	var renamed db.Enrollment
-	if err := dst.DB().NewSelect().Model(&renamed).Where("id = ?", sc.Users[0].EnrollmentID).Scan(ctx); err != nil {
-		t.Fatal(err)
+	if err := dst.DB().NewSelect().Model(&renamed).Where("id IN (?)", bun.List(ids)).
+		Where("full_name LIKE 'Load User%'").Limit(1).Scan(ctx); err != nil {
+		t.Fatalf("no saved member in the copy: %v", err)
 	}
-	if !strings.HasPrefix(renamed.FullName, "Load User") {
-		t.Errorf("a loaded member's restored name is %q, want a saved one", renamed.FullName)
+	var loadedEmail string
+	for _, u := range sc.Users {
+		if u.EnrollmentID == renamed.ID {
+			loadedEmail = u.Email
+		}
 	}
 	res := staff.Get("/staff/programs/" + demo.ProgramSlug + "/participants?q=" + url.QueryEscape(renamed.FullName))
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, html.EscapeString(renamed.FullName)) {
 		t.Errorf("staff table on the restored database: %d, %q not listed", res.StatusCode, renamed.FullName)
 	}
 	member := apptest.NewClient(t, srv)
-	member.SignInAs(sc.Users[0].Email)
+	member.SignInAs(loadedEmail)
 	// A draft resumes at its first incomplete step.
-	res = member.Get(fmt.Sprintf("/enrollments/%d", sc.Users[0].EnrollmentID))
+	res = member.Get(fmt.Sprintf("/enrollments/%d", renamed.ID))
 	if loc := res.Header.Get("Location"); res.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/enrollments/") {
 		res = member.Get(loc)
 	}
