@@ -111,6 +111,10 @@ func CountRows(ctx context.Context, q db.Querier) (map[string]int64, error) {
 // complete, so file is either the whole backup or absent. It holds
 // personal data: it is created readable by its owner only.
 func Create(ctx context.Context, store *db.Store, t Target, file, version string) (*Manifest, error) {
+	if inside(t.UploadDir, file) {
+		// The archive would walk into itself.
+		return nil, fmt.Errorf("backup: write the backup outside UPLOAD_DIR (%s)", t.UploadDir)
+	}
 	dir, err := os.MkdirTemp(filepath.Dir(file), ".cohort-backup-")
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
@@ -264,6 +268,17 @@ func addFile(tw *tar.Writer, name, src string) error {
 	// Exactly Size bytes: a file still growing is cut at the size taken.
 	_, err = io.CopyN(tw, f, info.Size())
 	return err
+}
+
+// inside reports whether file is dir or somewhere under it.
+func inside(dir, file string) bool {
+	d, err1 := filepath.Abs(dir)
+	f, err2 := filepath.Abs(file)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, f)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 // libpqURL turns DATABASE_URL into what libpq's tools accept: the

@@ -113,3 +113,22 @@ func TestReadManifestRefusesOtherFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestInside(t *testing.T) {
+	tests := []struct {
+		dir, file string
+		want      bool
+	}{
+		{"/data/uploads", "/data/uploads/b.tar.gz", true},
+		{"/data/uploads", "/data/uploads/sub/b.tar.gz", true},
+		{"/data/uploads", "/data/uploads", true},
+		{"/data/uploads", "/data/b.tar.gz", false},
+		{"/data/uploads", "/data/uploads-old/b.tar.gz", false},
+		{"/data/uploads", "/tmp/b.tar.gz", false},
+	}
+	for _, tt := range tests {
+		if got := inside(tt.dir, tt.file); got != tt.want {
+			t.Errorf("inside(%q, %q) = %v, want %v", tt.dir, tt.file, got, tt.want)
+		}
+	}
+}
