@@ -228,6 +228,23 @@ var deployChecks = []deployCheck{
 		}
 		return nil
 	}},
+	{"fly/metrics", func(d *deployment) error {
+		// fly's Prometheus scrapes [metrics] over the private network; the
+		// app serves it there only when METRICS_PORT names that port, and it
+		// must never be the public http_service port (no token there).
+		prod, err := productionConfig(d)
+		if err != nil {
+			return err
+		}
+		m := d.fly.Metrics
+		if m.Port == 0 || m.Port != prod.MetricsPort || m.Path != "/metrics" {
+			return fmt.Errorf("[metrics] port = %d, path = %q; want METRICS_PORT (%d) and /metrics", m.Port, m.Path, prod.MetricsPort)
+		}
+		if m.Port == d.fly.HTTPService.InternalPort {
+			return fmt.Errorf("[metrics] port %d is the public internal_port", m.Port)
+		}
+		return nil
+	}},
 	{"fly/production_config_valid", func(d *deployment) error {
 		// The image ENV plus fly [env] plus the documented secrets must pass
 		// the app's production validation (TRUSTED_PROXIES CIDRs, …).
@@ -475,6 +492,8 @@ func TestDeployChecksCatchBreakage(t *testing.T) {
 		{"checks liveness only", "fly", `path = "/readyz"`, `path = "/healthz"`, "fly/readiness_check"},
 		{"plain http", "fly", "force_https = true", "force_https = false", "fly/force_https"},
 		{"bad proxy range", "fly", `"fdaa::/16,172.16.0.0/12"`, `"fdaa::/16,fly"`, "fly/production_config_valid"},
+		{"metrics not scraped where served", "fly", "port = 9091 # = METRICS_PORT above", "port = 9092", "fly/metrics"},
+		{"metrics on the public port", "fly", `METRICS_PORT = "9091"`, `METRICS_PORT = "8080"`, "fly/metrics"},
 		{"secret committed", "fly", "[env]\n", "[env]\n  SECRET_KEY = \"0123456789abcdef0123456789abcdef\"\n", "fly/no_secrets_in_env"},
 
 		{"single stage", "docker", "FROM gcr.io/distroless/static-debian12:nonroot\n", "", "docker/stages"},
@@ -552,7 +571,11 @@ type flyConfig struct {
 		ReleaseCommand string `toml:"release_command"`
 		Strategy       string `toml:"strategy"`
 	} `toml:"deploy"`
-	Env         map[string]any `toml:"env"`
+	Env     map[string]any `toml:"env"`
+	Metrics struct {
+		Port int    `toml:"port"`
+		Path string `toml:"path"`
+	} `toml:"metrics"`
 	HTTPService struct {
 		InternalPort int  `toml:"internal_port"`
 		ForceHTTPS   bool `toml:"force_https"`

@@ -6,6 +6,7 @@
 //	cohort load -url URL [flags]           put HTTP load on a local server
 //	cohort jobs list | run NAME            list scheduled jobs, or run one now
 //	cohort token create --email E [--name N]  make an API token (printed once)
+//	cohort backup create FILE | restore FILE [--force]  back up or restore database and uploads
 //	cohort version | help
 package main
 
@@ -33,6 +34,7 @@ import (
 	"cohort/app/loadgen"
 	"cohort/app/loadgen/scenario"
 	"cohort/app/mail"
+	"cohort/app/metrics"
 	"cohort/config"
 	"cohort/db"
 )
@@ -55,6 +57,11 @@ Commands:
   jobs run NAME                  run one job now (even if switched off) and print its counts
   token create --email E         make a JSON API token for the person with that email and print it
              [--name N]          (shown only this once; it acts with that person's permissions)
+  backup create FILE             write a backup (database + uploads + manifest) to FILE (.tar.gz),
+                                 safely while the server runs
+  backup restore FILE [--force]  restore FILE into an empty database (--force: replace what is
+                                 there), its uploads into UPLOAD_DIR, then migrate up; stop serve first
+             [--database URL --upload-dir DIR]   restore elsewhere than DATABASE_URL/UPLOAD_DIR
   version                        print the version
   help                           print this help
 
@@ -94,6 +101,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return jobsCmd(args, stdout, stderr)
 	case "token":
 		return tokenCmd(args, stdout, stderr)
+	case "backup":
+		return backupCmd(args, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "cohort", version)
 		return 0
@@ -235,6 +244,18 @@ func serveUntil(ctx context.Context, cfg *config.Config, log *slog.Logger) error
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		return err
+	}
+	if addr := cfg.MetricsAddr(); addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("METRICS_PORT: %w", err)
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String(), "path", "/metrics")
+		go func() {
+			if err := metrics.Serve(ctx, mln, store); err != nil {
+				log.Error("metrics listener", "err", err)
+			}
+		}()
 	}
 	log.Info("cohort listening", "addr", ln.Addr().String(), "url", cfg.BaseURL, "env", cfg.Env,
 		"db", cfg.Database().Dialect, "version", version, "dev_login", *cfg.DevLogin)

@@ -55,6 +55,7 @@ const (
 	progViewers                  // participants.view in the demo program: reviewer, coordinator, staff, admin
 	progEditors                  // participants.edit there: coordinator, staff, admin
 	progExporters                // participants.export there: staff, admin (the coordinator's is revoked)
+	metricsBearer                // nobody by session or role: only a Bearer of METRICS_TOKEN
 )
 
 // matrix lists EVERY route the app registers with who may use it. A route
@@ -64,6 +65,7 @@ var matrix = map[string]access{
 	"GET /":                                      everyone,
 	"GET /healthz":                               everyone,
 	"GET /readyz":                                everyone,
+	"GET /metrics":                               metricsBearer,
 	"GET /static/*":                              everyone,
 	"GET /signin":                                everyone,
 	"POST /signin/email":                         everyone,
@@ -198,6 +200,8 @@ func (a access) allows(persona string) bool {
 		return persona == coordinator || persona == staff || persona == admin
 	case progExporters:
 		return persona == staff || persona == admin
+	case metricsBearer:
+		return false // the token is checked in app/metrics's tests
 	}
 	return false
 }
@@ -292,7 +296,7 @@ func newWorld(t *testing.T, s *db.Store) *world {
 	t.Cleanup(func() { _ = m.Shutdown() })
 	w.srv = apptest.New(t, s, map[string]string{
 		"OIDC_ISSUER": m.Issuer(), "OIDC_CLIENT_ID": m.ClientID, "OIDC_CLIENT_SECRET": m.ClientSecret,
-		"UPLOAD_DIR": uploads,
+		"UPLOAD_DIR": uploads, "METRICS_TOKEN": "matrix-metrics-token-0123456789abcdef",
 	})
 	home := apptest.NewClient(t, w.srv).Get("/")
 	w.asset = regexp.MustCompile(`/static/css/app\.[0-9a-f]+\.css`).FindString(home.Body)

@@ -145,6 +145,34 @@ type Config struct {
 	// incoming webhook the staff digest is posted to as well as mailed. It
 	// is a secret: whoever has it can post to the channel.
 	DigestWebhookURL string `env:"DIGEST_WEBHOOK_URL"`
+
+	// Prometheus metrics (app/metrics). MetricsPort, when set, serves
+	// /metrics on a listener of its own (a private network's port, such as
+	// fly's scraper uses); MetricsToken, when set, serves /metrics on the
+	// main port to a Bearer of it. With neither there is no endpoint.
+	MetricsPort  int    `env:"METRICS_PORT"`
+	MetricsToken string `env:"METRICS_TOKEN"`
+}
+
+// MetricsAddr is the metrics listener's address ("" when METRICS_PORT is
+// unset).
+func (c *Config) MetricsAddr() string {
+	if c.MetricsPort == 0 {
+		return ""
+	}
+	return fmt.Sprintf(":%d", c.MetricsPort)
+}
+
+func (c *Config) metricsProblems() []string {
+	var p []string
+	if c.MetricsPort != 0 && (c.MetricsPort < 1 || c.MetricsPort > 65535 || c.MetricsPort == c.Port) {
+		p = append(p, fmt.Sprintf("METRICS_PORT must be between 1 and 65535 and differ from PORT (got %d)", c.MetricsPort))
+	}
+	// The token is all that stands between the metrics and the internet.
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		p = append(p, "METRICS_TOKEN must be at least 32 characters (e.g. openssl rand -hex 32)")
+	}
+	return p
 }
 
 // Uploads is the directory for uploaded files.
@@ -423,6 +451,7 @@ func (c *Config) Validate() error {
 	}
 	p = append(p, c.authProblems()...)
 	p = append(p, c.jobsProblems()...)
+	p = append(p, c.metricsProblems()...)
 	if c.IsProduction() {
 		p = append(p, c.productionProblems(u)...)
 	}

@@ -298,6 +298,9 @@ func TestInvalidValues(t *testing.T) {
 		{name: "TRUSTED_PROXIES bad entry", vars: map[string]string{"TRUSTED_PROXIES": "10.0.0.1,not-an-ip", "PROXY_HEADER": "X-Forwarded-For"}, variable: "TRUSTED_PROXIES"},
 		{name: "TRUSTED_PROXIES bad CIDR", vars: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, variable: "TRUSTED_PROXIES"},
 		{name: "READ_TIMEOUT negative", vars: map[string]string{"READ_TIMEOUT": "-1s"}, variable: "READ_TIMEOUT"},
+		{name: "METRICS_PORT is PORT", vars: map[string]string{"METRICS_PORT": "8080"}, variable: "METRICS_PORT"},
+		{name: "METRICS_PORT too big", vars: map[string]string{"METRICS_PORT": "70000"}, variable: "METRICS_PORT"},
+		{name: "METRICS_TOKEN short", vars: map[string]string{"METRICS_TOKEN": "secret"}, variable: "METRICS_TOKEN"},
 		{name: "SESSION_IDLE_TIMEOUT zero", vars: map[string]string{"SESSION_IDLE_TIMEOUT": "0s"}, variable: "SESSION_IDLE_TIMEOUT"},
 		{
 			name: "READ_TIMEOUT not a duration", vars: map[string]string{"READ_TIMEOUT": "soon"}, variable: "READ_TIMEOUT",

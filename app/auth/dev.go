@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cohort/app/apperr"
+	"cohort/app/metrics"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -28,6 +29,7 @@ func (h *handlers) devLogin(c *fiber.Ctx) error {
 	if err := s.SignIn(c, p, web.MethodDev, nil); err != nil {
 		return err
 	}
+	metrics.SignInOK(web.MethodDev)
 	s.Log().Info("signed in", "method", web.MethodDev, "person_id", p.ID, "request_id", web.RequestID(c))
 	return c.Redirect("/", fiber.StatusSeeOther)
 }

@@ -12,6 +12,7 @@ import (
 
 	"cohort/app/apperr"
 	cmail "cohort/app/mail"
+	"cohort/app/metrics"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -190,6 +191,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 		}
 	}
 	if lc == nil {
+		metrics.SignInFailed(web.MethodEmail)
 		form.Add("code", errCodeInvalid)
 		return h.renderCode(c, email, form, fiber.StatusUnprocessableEntity)
 	}
@@ -197,6 +199,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		metrics.SignInFailed(web.MethodEmail)
 		form.Add("code", errCodeInvalid)
 		return h.renderCode(c, email, form, fiber.StatusUnprocessableEntity)
 	}
@@ -207,6 +210,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 	if err := s.SignIn(c, person, web.MethodEmail, nil); err != nil {
 		return err
 	}
+	metrics.SignInOK(web.MethodEmail)
 	s.Log().Info("signed in", "method", web.MethodEmail, "person_id", person.ID, "request_id", web.RequestID(c))
 	if person.Role == db.RoleAdmin {
 		// Admins who sign in by email code need their second factor first.

@@ -22,6 +22,7 @@ import (
 	"github.com/markbates/goth/providers/openidConnect"
 
 	"cohort/app/apperr"
+	"cohort/app/metrics"
 	"cohort/app/web"
 	"cohort/config"
 	"cohort/db"
@@ -212,6 +213,7 @@ func (h *handlers) oidcCallback(c *fiber.Ctx) error {
 	}
 	got := c.Query("state")
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		metrics.SignInFailed(web.MethodOIDC)
 		return errSignInFailed
 	}
 	if e := c.Query("error"); e != "" {
@@ -226,15 +228,18 @@ func (h *handlers) oidcCallback(c *fiber.Ctx) error {
 	params := url.Values{"code": {c.Query("code")}, "code_verifier": {verifier}}
 	if _, err := sess.Authorize(gp, params); err != nil {
 		s.Log().Warn("oidc: code exchange failed", "err", err, "request_id", web.RequestID(c))
+		metrics.SignInFailed(web.MethodOIDC)
 		return errSignInFailed
 	}
 	idt, err := verify.Verify(ctx, sess.IDToken)
 	if err != nil {
 		s.Log().Warn("oidc: ID token refused", "err", err, "request_id", web.RequestID(c))
+		metrics.SignInFailed(web.MethodOIDC)
 		return errSignInFailed
 	}
 	if nonce == "" || subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
 		s.Log().Warn("oidc: nonce mismatch", "request_id", web.RequestID(c))
+		metrics.SignInFailed(web.MethodOIDC)
 		return errSignInFailed
 	}
 	claims := map[string]any{}
@@ -248,6 +253,7 @@ func (h *handlers) oidcCallback(c *fiber.Ctx) error {
 	if err := s.SignIn(c, person, web.MethodOIDC, map[string]string{flowIDToken: sess.IDToken}); err != nil {
 		return err
 	}
+	metrics.SignInOK(web.MethodOIDC)
 	s.Log().Info("signed in", "method", web.MethodOIDC, "person_id", person.ID, "role", person.Role, "request_id", web.RequestID(c))
 	return c.Redirect("/", fiber.StatusSeeOther)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-co-op/gocron/v2"
 
 	"cohort/app/mail"
+	"cohort/app/metrics"
 	"cohort/config"
 	"cohort/db"
 )
@@ -198,6 +199,7 @@ func (r *Runner) RunSlot(ctx context.Context, name, slot string, trigger Trigger
 				return nil, err
 			}
 			run.Outcome, run.Error = db.JobSkipped, "switched off by an admin"
+			metrics.JobRuns.WithLabelValues(name, run.Outcome).Inc()
 			return run, r.finish(ctx, run)
 		}
 	}
@@ -215,6 +217,7 @@ func (r *Runner) RunSlot(ctx context.Context, name, slot string, trigger Trigger
 	if jerr != nil {
 		run.Outcome, run.Error = db.JobError, jerr.Error()
 	}
+	metrics.JobRuns.WithLabelValues(name, run.Outcome).Inc()
 	if err := r.finish(ctx, run); err != nil {
 		return run, err
 	}

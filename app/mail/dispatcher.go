@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"cohort/app/metrics"
 	"cohort/config"
 	"cohort/db"
 )
@@ -142,6 +143,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 			return err
 		}
 		res.Dev++
+		metrics.MailDeliveries.WithLabelValues("dev").Inc()
 		return nil
 	}
 	m := Message{To: row.To, Subject: row.Subject, Text: row.TextBody, HTML: row.HTMLBody, Kind: row.Kind, Sensitive: row.Sensitive}
@@ -159,6 +161,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 			return err
 		}
 		res.Sent++
+		metrics.MailDeliveries.WithLabelValues("sent").Inc()
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -175,6 +178,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 		}
 		log.Error("mail delivery failed for good", "permanent", IsPermanent(err))
 		res.Failed++
+		metrics.MailDeliveries.WithLabelValues("failed").Inc()
 		return nil
 	}
 	next := d.store.Now().Add(d.backoff(attempts))
@@ -188,6 +192,7 @@ func (d *Dispatcher) deliver(ctx context.Context, row *db.OutboxMessage, res *Re
 	}
 	log.Warn("mail delivery failed; will retry", "next_attempt_at", next.Format(time.RFC3339))
 	res.Retried++
+	metrics.MailDeliveries.WithLabelValues("retry").Inc()
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"container/list"
 	"fmt"
 	"sync"
+
+	"cohort/app/metrics"
 )
 
 // resultCache keeps recent participant-table answers (pages, facet counts,
@@ -52,16 +54,19 @@ func (c *resultCache) get(key string, fn func() (any, error)) (any, error) {
 	if el, ok := c.entries[key]; ok {
 		c.order.MoveToFront(el)
 		c.mu.Unlock()
+		metrics.ParticipantCache.WithLabelValues("hit").Inc()
 		return el.Value.(*entry).val, nil
 	}
 	if cl, ok := c.inflight[key]; ok {
 		c.mu.Unlock()
+		metrics.ParticipantCache.WithLabelValues("hit").Inc() // computed once, for us too
 		<-cl.done
 		return cl.val, cl.err
 	}
 	cl := &call{done: make(chan struct{})}
 	c.inflight[key] = cl
 	c.mu.Unlock()
+	metrics.ParticipantCache.WithLabelValues("miss").Inc()
 
 	func() {
 		// A panic in fn becomes an error, so the waiters and the next

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,9 @@ type Server struct {
 	shuttingDown atomic.Bool
 	// When each deployment warning was last logged (see deployWarnings).
 	warnedPlainHTTP, warnedHostMismatch atomic.Int64
+	// endpointsOnce builds endpointSet, the routes request metrics name.
+	endpointsOnce sync.Once
+	endpointSet   map[string]bool
 }
 
 // Options are the embedded trees the server serves.
@@ -83,10 +87,13 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, o Options) (*Ser
 		ReadBufferSize:          16 * 1024,
 	})
 	s.app.Server().ErrorHandler = s.serverError
-	s.app.Use(s.lameDuck, requestID, s.accessLog, s.recoverer, s.securityHeaders, s.deadline,
+	s.app.Use(s.countRequests, s.lameDuck, requestID, s.accessLog, s.recoverer, s.securityHeaders, s.deadline,
 		compress.New(compress.Config{Level: compress.LevelBestSpeed}))
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
+	if cfg.MetricsToken != "" {
+		s.app.Get("/metrics", s.metricsEndpoint())
+	}
 	s.app.Get("/static/*", s.assets.Handler)
 	s.app.Use(noStore, s.deployWarnings, s.limitBody, s.rejectControlChars, s.csrf, s.loadSession)
 	return s, nil
@@ -110,7 +117,7 @@ func (s *Server) Log() *slog.Logger { return s.log }
 
 // NotFound is the catch-all, registered last.
 func (s *Server) NotFound() {
-	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	s.app.Use(func(c *fiber.Ctx) error { c.Locals(localUnmatched, true); return fiber.ErrNotFound })
 }
 
 // Serve answers on ln until ctx is cancelled, then shuts down in three

@@ -194,6 +194,25 @@ func PostgresDSN(t testing.TB) string {
 	return newPostgres(t).DSN
 }
 
+// EmptyPostgresDSN returns the URL of a fresh Postgres database with no
+// schema at all (nothing migrated), for tests of restoring into one.
+func EmptyPostgresDSN(t testing.TB) string {
+	t.Helper()
+	pgOnce.Do(startPostgres)
+	if pgErr != nil {
+		if errors.Is(pgErr, pgcluster.ErrNoPostgres) {
+			Skip(t, "PostgreSQL", pgErr)
+		}
+		t.Fatalf("dbtest: postgres: %v", pgErr)
+	}
+	name := fmt.Sprintf("cohort_empty_%d_%d", os.Getpid(), dbSeq.Add(1))
+	if err := pgCluster.CreateDatabase(context.Background(), name, ""); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	t.Cleanup(func() { _ = pgCluster.DropDatabase(context.Background(), name) })
+	return pgCluster.DSN(name)
+}
+
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
