@@ -120,6 +120,8 @@ func TestScrape(t *testing.T) {
 			c.Get(fmt.Sprintf("/programs/x%d", i))
 			c.Get(fmt.Sprintf("/no/such/page/%d", i))
 		}
+		// A method Fiber does not know never reaches the counters.
+		c.Do(httptest.NewRequest("FROB", "/", nil))
 		// Sign-ins: a wrong emailed code, then the development sign-in.
 		c.Get("/signin")
 		c.PostForm("/signin/email", url.Values{"email": {"staff@example.com"}})
@@ -165,6 +167,11 @@ func TestScrape(t *testing.T) {
 			for _, smp := range find(after, name, nil) {
 				if r := smp.labels["route"]; !patterns[r] || strings.Contains(r, "x1") || strings.Contains(r, "/no/such") {
 					t.Errorf("%s has route label %q, not a registered pattern", name, r)
+				}
+				switch smp.labels["method"] {
+				case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
+				default:
+					t.Errorf("%s has method label %q", name, smp.labels["method"])
 				}
 				if _, err := strconv.Atoi(smp.labels["status"]); name == "cohort_http_requests_total" && err != nil {
 					t.Errorf("status label %q", smp.labels["status"])
