@@ -101,6 +101,7 @@ func (h *handlers) receiveFiles(c *fiber.Ctx, o *own, st *forms.Step, in map[str
 type storageError struct{ err error }
 
 func (e storageError) Error() string { return "upload storage: " + e.err.Error() }
+func (e storageError) Unwrap() error { return e.err }
 
 func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart.FileHeader) (int64, string, error) {
 	limit := int64(h.s.Config().MaxUploadSize)
