@@ -101,6 +101,7 @@ func (h *handlers) receiveFiles(c *fiber.Ctx, o *own, st *forms.Step, in map[str
 type storageError struct{ err error }
 
 func (e storageError) Error() string { return "upload storage: " + e.err.Error() }
+func (e storageError) Unwrap() error { return e.err }
 
 func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart.FileHeader) (int64, string, error) {
 	limit := int64(h.s.Config().MaxUploadSize)
@@ -158,17 +159,9 @@ func (h *handlers) storeFile(c *fiber.Ctx, o *own, f *forms.Field, fh *multipart
 	return u.ID, "", nil
 }
 
-// tooLarge is the file field's message for a file over limit bytes. A
-// limit under a megabyte is given in kilobytes, not as "0 MB".
+// tooLarge is the file field's message for a file over limit bytes.
 func tooLarge(limit int64) string {
-	size := fmt.Sprintf("%d MB", limit>>20)
-	switch {
-	case limit < 1<<20:
-		size = fmt.Sprintf("%d KB", limit>>10)
-	case limit%(1<<20) != 0:
-		size = fmt.Sprintf("%.1f MB", float64(limit)/(1<<20))
-	}
-	return "The file is too large: the limit is " + size + "."
+	return "The file is too large: the limit is " + web.SizeLabel(limit) + "."
 }
 
 // cleanName keeps a display name for the file without any path.

@@ -34,7 +34,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	setRequestID(c)
 	s.setSecurityHeaders(c)
 	var fe *fiber.Error
-	if errors.As(err, &fe) {
+	var already *apperr.Error
+	if errors.As(err, &fe) && !errors.As(err, &already) {
 		// The router's own errors (404, 405, 413 body too large) carry only a
 		// status; give them our code and default message.
 		err = apperr.Wrap(err, apperr.FromStatus(fe.Code), "")

@@ -2,10 +2,13 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+
+	"cohort/app/apperr"
 )
 
 // serverError replaces Fiber's handler for the errors fasthttp meets while
@@ -18,7 +21,14 @@ func (s *Server) serverError(fctx *fasthttp.RequestCtx, err error) {
 	c := s.app.AcquireCtx(fctx)
 	defer s.app.ReleaseCtx(c)
 	ferr := classifyServerError(err)
-	if herr := s.handleError(c, ferr); herr != nil {
+	var shown error = ferr
+	if ferr.Code == fiber.StatusRequestEntityTooLarge {
+		// Past the server-wide limit: almost always a file far too big.
+		shown = apperr.Wrap(ferr, apperr.TooLarge, fmt.Sprintf(
+			"What you sent is too large: a file may be at most %s. Go back and choose a smaller one.",
+			SizeLabel(int64(s.cfg.MaxUploadSize))))
+	}
+	if herr := s.handleError(c, shown); herr != nil {
 		_ = c.SendStatus(fiber.StatusInternalServerError)
 	}
 	s.log.Warn("request refused before routing", "status", c.Response().StatusCode(),
@@ -56,4 +66,16 @@ func requestLineOverflowed(msg string) bool {
 	}
 	// %q renders a line feed as the two characters \n.
 	return !strings.Contains(contents, `\n`)
+}
+
+// SizeLabel renders a byte count for people: "10 MB", "1.5 MB", "512 KB"
+// (a limit under a megabyte is not "0 MB").
+func SizeLabel(n int64) string {
+	switch {
+	case n < 1<<20:
+		return fmt.Sprintf("%d KB", n>>10)
+	case n%(1<<20) != 0:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d MB", n>>20)
 }

@@ -38,7 +38,7 @@ func TestErrorsBeforeRouting(t *testing.T) {
 				r, _ := http.NewRequest(http.MethodPost, base+"/logout", strings.NewReader(strings.Repeat("x", 64<<10)))
 				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				return r
-			}, http.StatusRequestEntityTooLarge, "too large"},
+			}, http.StatusRequestEntityTooLarge, "a file may be at most 4 KB"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
