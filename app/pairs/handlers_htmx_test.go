@@ -605,7 +605,7 @@ func TestEndPairInPlace(t *testing.T) {
 			in: []string{"Say why the pair ends.", `aria-invalid="true"`, "End pair"}, notIn: []string{"status-ended"}, keepForm: true},
 		{name: "htmx with too long a reason", who: coord, status0: db.PairActive, reason: long, mode: hxHTMX, status: 422, shape: hxPartial,
 			in: []string{"Keep the reason to 500 characters or fewer (it has 501).", `value="` + long + `"`}, keepForm: true},
-		{name: "htmx with control characters", who: coord, status0: db.PairActive, reason: "a\x07b", mode: hxHTMX, status: 422, shape: hxPartial,
+		{name: "htmx with control characters", who: coord, status0: db.PairActive, reason: "a\u0085b", mode: hxHTMX, status: 422, shape: hxPartial,
 			in: []string{"Use plain text."}, keepForm: true},
 		{name: "no reason without htmx is the whole page", who: coord, status0: db.PairActive, reason: "", mode: hxPlain, status: 422, shape: hxFull,
 			in: []string{"Say why the pair ends.", `aria-invalid="true"`, "Pairs"}},

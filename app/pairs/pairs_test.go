@@ -348,7 +348,7 @@ func TestAcceptAndEnd(t *testing.T) {
 			{"empty", "", "Say why the pair ends."},
 			{"blank", "   ", "Say why the pair ends."},
 			{"too long", strings.Repeat("x", pairs.MaxEndReason+1), "Keep the reason to 500 characters or fewer"},
-			{"control characters", "a\x00b", "Use plain text."},
+			{"control characters", "a\u0085b", "Use plain text."},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				res := c.PostForm(endURL, url.Values{"reason": {tt.reason}})
