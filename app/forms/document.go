@@ -70,12 +70,25 @@ func Import(name string, data []byte) (*Definition, Problems) {
 // types) are problems.
 func ImportDocument(name string, data []byte) (Document, Problems) {
 	c := &checker{file: name}
+	doc, _ := decodeDocument(c, data)
+	if len(c.probs) > 0 {
+		return Document{}, c.probs
+	}
+	return doc, nil
+}
+
+// decodeDocument decodes a definition file level by level (definition,
+// then each step, then each field and the eligibility block), so that an
+// unknown or mistyped key is reported with the step and field it sits in;
+// encoding/json alone names neither. A part that does not decode is left
+// out with a problem in c; ok is false when the file as a whole does not.
+func decodeDocument(c *checker, data []byte) (doc Document, ok bool) {
 	var rd rawDefinition
 	if err := decodeStrict(data, &rd); err != nil {
 		c.add("", "", "%s", jsonMessage(err, data))
-		return Document{}, c.probs
+		return Document{}, false
 	}
-	doc := Document{Key: rd.Key, Version: rd.Version, Title: rd.Title, Description: rd.Description, Kind: rd.Kind}
+	doc = Document{Key: rd.Key, Version: rd.Version, Title: rd.Title, Description: rd.Description, Kind: rd.Kind}
 	for i, raw := range rd.Steps {
 		name := keyOf(raw, i)
 		var rs rawStep
@@ -102,10 +115,7 @@ func ImportDocument(name string, data []byte) (Document, Problems) {
 			doc.Eligibility = &el
 		}
 	}
-	if len(c.probs) > 0 {
-		return Document{}, c.probs
-	}
-	return doc, nil
+	return doc, true
 }
 
 // Export writes def as indented JSON in the built-in file format; Import

@@ -125,9 +125,8 @@ func Load(fsys fs.FS) (*Registry, error) {
 	return reg, nil
 }
 
-// The file is decoded level by level (definition, then each step, then
-// each field) so that an unknown or mistyped key can be reported with the
-// step and field it sits in; encoding/json alone names neither.
+// The raw shapes of a definition file, decoded one level at a time (see
+// decodeDocument).
 type rawDefinition struct {
 	Key         string            `json:"key"`
 	Version     int               `json:"version"`
@@ -145,46 +144,25 @@ type rawStep struct {
 	Fields []json.RawMessage `json:"fields"`
 }
 
-// parseDefinition decodes and checks one file.
+// parseDefinition decodes and checks one file. Problems in one step or
+// field do not stop the checks of the others, so one start-up shows them
+// all.
 func parseDefinition(file string, data []byte) (*Definition, Problems) {
 	c := &checker{file: file}
-	var rd rawDefinition
-	if err := decodeStrict(data, &rd); err != nil {
-		c.add("", "", "%s", jsonMessage(err, data))
+	doc, ok := decodeDocument(c, data)
+	if !ok {
 		return nil, c.probs
 	}
 	def := &Definition{
-		Key: rd.Key, Version: rd.Version, Title: rd.Title,
-		Description: rd.Description, Kind: rd.Kind, File: file,
+		Key: doc.Key, Version: doc.Version, Title: doc.Title,
+		Description: doc.Description, Kind: doc.Kind, File: file,
+		steps: doc.Steps,
 		byKey: map[string]*Field{}, stepIdx: map[string]int{}, cols: map[Column]*Field{},
 	}
-	for i, raw := range rd.Steps {
-		name := keyOf(raw, i)
-		var rs rawStep
-		if err := decodeStrict(raw, &rs); err != nil {
-			c.add(name, "", "%s", jsonMessage(err, nil))
-			continue
-		}
-		st := &Step{Key: rs.Key, Title: rs.Title, Intro: rs.Intro}
-		for j, rawField := range rs.Fields {
-			f := &Field{}
-			if err := decodeStrict(rawField, f); err != nil {
-				c.add(name, keyOf(rawField, j), "%s", jsonMessage(err, nil))
-				continue
-			}
-			st.Fields = append(st.Fields, f)
-		}
-		def.steps = append(def.steps, st)
-	}
 	c.definition(def)
-	if len(rd.Eligibility) > 0 && !bytes.Equal(bytes.TrimSpace(rd.Eligibility), []byte("null")) {
-		var el Eligibility
-		if err := decodeStrict(rd.Eligibility, &el); err != nil {
-			c.add("", "", "eligibility: %s", jsonMessage(err, nil))
-		} else {
-			def.Eligibility = &el
-			c.eligibility(def)
-		}
+	if doc.Eligibility != nil {
+		def.Eligibility = doc.Eligibility
+		c.eligibility(def)
 	}
 	return def, c.probs
 }
