@@ -159,6 +159,10 @@ func (s *Service) Accept(ctx context.Context, a pairs.Actor, program *db.Program
 			return err
 		}
 		r, err := s.own(ctx, tx, program, mentorID, requestID)
+		if errors.Is(err, ErrNotPending) && r.Status == db.RequestWithdrawn {
+			res.Refusals = []pairing.Refusal{{Code: pairs.CodePaired, Reason: pairedElsewhere(r.MenteeName)}}
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -183,8 +187,7 @@ func (s *Service) Accept(ctx context.Context, a pairs.Actor, program *db.Program
 			if slices.ContainsFunc(rs, func(x pairing.Refusal) bool { return x.Code == pairs.CodePaired }) {
 				// Someone else was quicker: this request is over, and
 				// the mentor is told in plain words.
-				res.Refusals = []pairing.Refusal{{Code: pairs.CodePaired,
-					Reason: r.MenteeName + " has just been paired with another mentor, so this request was withdrawn. Nothing else changed."}}
+				res.Refusals = []pairing.Refusal{{Code: pairs.CodePaired, Reason: pairedElsewhere(r.MenteeName)}}
 				return tx.DecideMatchRequest(ctx, r.ID, db.RequestWithdrawn, "paired with another mentor", nil)
 			}
 			res.Refusals = ForMember(rs)
@@ -293,9 +296,9 @@ func (s *Service) SetPrefs(ctx context.Context, program *db.Program, mentorID in
 	return s.store.SetMentorPref(ctx, &db.MentorPref{EnrollmentID: mentorID, Paused: paused, Capacity: capacity})
 }
 
-// own is a pending-or-not request of program addressed to mentor, or
-// db.ErrNotFound: a mentor never learns of requests to others. A request
-// no longer pending is ErrNotPending.
+// own is a request of program addressed to mentor, or db.ErrNotFound: a
+// mentor never learns of requests to others. A request no longer pending
+// is returned with ErrNotPending.
 func (s *Service) own(ctx context.Context, tx *db.Store, program *db.Program, mentorID, requestID int64) (*db.MatchRequestView, error) {
 	r, err := tx.MatchRequestByID(ctx, requestID)
 	if err != nil {
@@ -305,9 +308,15 @@ func (s *Service) own(ctx context.Context, tx *db.Store, program *db.Program, me
 		return nil, db.ErrNotFound
 	}
 	if r.Status != db.RequestPending {
-		return nil, ErrNotPending
+		return r, ErrNotPending
 	}
 	return r, nil
+}
+
+// pairedElsewhere is what a mentor reads who accepts a mentee someone
+// else accepted first.
+func pairedElsewhere(mentee string) string {
+	return mentee + " has just been paired with another mentor, so this request was withdrawn. Nothing else changed."
 }
 
 func notPending(err error) error {
