@@ -51,13 +51,19 @@ func newFx(t *testing.T, store *db.Store, settings db.ProgramSettings) *fx {
 // person enrolls someone new; manager is the mentee's manager's email.
 func (f *fx) person(name string, mentor bool, manager string) *db.Enrollment {
 	f.t.Helper()
+	return f.personWith(name, mentor, manager, morning, nil)
+}
+
+// personWith is person with availability and form answers.
+func (f *fx) personWith(name string, mentor bool, manager string, mask int64, answers map[string]any) *db.Enrollment {
+	f.t.Helper()
 	f.n++
 	p := &db.Person{Email: fmt.Sprintf("%s%d@example.org", strings.ToLower(name), f.n), Name: name}
 	if err := f.store.CreatePerson(f.ctx, p); err != nil {
 		f.t.Fatal(err)
 	}
 	e := &db.Enrollment{ProgramID: f.prog.ID, PersonID: p.ID, Status: db.StatusApproved, FullName: name,
-		IsMentor: mentor, IsMentee: !mentor, AvailMask: morning, Org: "org", ManagerEmail: manager, TimeZone: "UTC"}
+		IsMentor: mentor, IsMentee: !mentor, AvailMask: mask, Answers: answers, Org: "org", ManagerEmail: manager, TimeZone: "UTC"}
 	if err := f.store.CreateEnrollments(f.ctx, []*db.Enrollment{e}); err != nil {
 		f.t.Fatal(err)
 	}
