@@ -117,6 +117,7 @@ var matrix = map[string]access{
 	"POST /admin/programs/:slug":                             admins,
 	"POST /admin/programs/:slug/flags":                       admins,
 	"POST /admin/programs/:slug/timing":                      admins,
+	"POST /admin/programs/:slug/matching":                    admins,
 	// The form designer (app/designer): program.manage in the program,
 	// which only admins hold here; another program's form is a 404.
 	"GET /admin/programs/:slug/form":                                    admins,

@@ -37,6 +37,7 @@ func Register(s *web.Server, sv *Service, src *formsource.Source) {
 	r.Post("/programs/:slug/requests/:id/decline", signedIn, h.decline)
 	r.Get("/staff/programs/:slug/requests", signedIn, h.staff)
 	r.Post("/staff/programs/:slug/requests/:id/cancel", signedIn, h.cancel)
+	registerAdmin(s)
 }
 
 func signedIn(c *fiber.Ctx) error {

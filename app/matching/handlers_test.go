@@ -138,3 +138,28 @@ func TestMentorPrefsAndDeclineThroughThePages(t *testing.T) {
 		want(t, w.anaC.PostForm(w.base+"/mentor/requests", url.Values{"mentor_id": {fmt.Sprint(w.sam.ID)}}), http.StatusOK, []string{"Your request is sent"}, nil)
 	})
 }
+
+func TestAdminMatchingSettings(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		w := newHandlerWorld(t, store)
+		adm := &db.Person{Email: "admin@example.org", Name: "Admin", Role: db.RoleAdmin}
+		if err := store.CreatePerson(w.ctx, adm); err != nil {
+			t.Fatal(err)
+		}
+		c := apptest.NewClient(t, w.srv)
+		c.SignInAs(adm.Email)
+		want(t, c.Get("/admin/programs/"+w.prog.Slug), http.StatusOK, []string{`id="mode-both" name="matching_mode" value="both" checked`, "comments, manager_email"}, nil)
+		res := c.PostForm("/admin/programs/"+w.prog.Slug+"/matching", url.Values{"matching_mode": {"members"}, "max_open_requests": {"2"}, "member_fields": {"comments"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d %.300s", res.StatusCode, res.Body)
+		}
+		p, err := store.ProgramByID(w.ctx, w.prog.ID)
+		if err != nil || p.Settings.MatchingMode != "members" || p.Settings.MaxOpenRequests != 2 || len(p.Settings.MemberFields) != 1 {
+			t.Fatalf("%+v %v", p.Settings, err)
+		}
+		want(t, c.PostForm("/admin/programs/"+w.prog.Slug+"/matching", url.Values{"matching_mode": {"members"}, "member_fields": {"manager_email"}}),
+			http.StatusUnprocessableEntity, []string{"never shown to members"}, nil)
+		// A mentee is no admin.
+		want(t, w.anaC.PostForm("/admin/programs/"+w.prog.Slug+"/matching", url.Values{"matching_mode": {"staff"}}), http.StatusForbidden, nil, nil)
+	})
+}

@@ -40,7 +40,7 @@ func newFx(t *testing.T, store *db.Store, settings db.ProgramSettings) *fx {
 		settings.MatchingMode = matching.ModeMembers
 	}
 	slugs++
-	f.prog = &db.Program{Slug: fmt.Sprintf("m%d", slugs), Name: "Mentoring", Kind: db.KindMentoring, FormKey: "mentoring", Settings: settings}
+	f.prog = &db.Program{Slug: fmt.Sprintf("mentoring-%d", slugs), Name: "Mentoring", Kind: db.KindMentoring, FormKey: "mentoring", Settings: settings}
 	if err := store.CreateProgram(f.ctx, f.prog); err != nil {
 		t.Fatal(err)
 	}
