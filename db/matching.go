@@ -185,3 +185,16 @@ func (s *Store) SetMentorPref(ctx context.Context, p *MentorPref) error {
 		Exec(ctx)
 	return translate(err)
 }
+
+// UnmatchedRequesters counts programID's pairable mentees without an open
+// pair who sent their first request at or before cutoff and have had none
+// accepted: who the staff digest names as stuck in the request flow.
+func (s *Store) UnmatchedRequesters(ctx context.Context, programID int64, cutoff time.Time) (int, error) {
+	n, err := s.r.NewSelect().TableExpr("enrollments AS e").
+		Where("e.program_id = ? AND e.is_mentee AND e.status IN (?)", programID, bun.List(PairableStatuses)).
+		Where("NOT EXISTS (SELECT 1 FROM pairs AS pr WHERE pr.mentee_enrollment_id = e.id AND pr.status <> ?)", PairEnded).
+		Where("EXISTS (SELECT 1 FROM match_requests AS mr WHERE mr.mentee_enrollment_id = e.id AND mr.created_at <= ?)", cutoff.UTC()).
+		Where("NOT EXISTS (SELECT 1 FROM match_requests AS mr WHERE mr.mentee_enrollment_id = e.id AND mr.status = ?)", RequestAccepted).
+		Count(ctx)
+	return int(n), translate(err)
+}

@@ -370,3 +370,36 @@ func TestRaceLastPlace(t *testing.T) {
 		}
 	})
 }
+
+func TestUnmatchedRequestersForTheDigest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		f := newFx(t, store, db.ProgramSettings{})
+		m1, m2, e := f.person("Sam", true, ""), f.person("Dee", true, ""), f.person("Ana", false, "")
+		f.person("Bo", false, "") // never asked: the other digest line's
+		r := f.request(e, m1)
+		count := func() int {
+			n, err := store.UnmatchedRequesters(f.ctx, f.prog.ID, f.clock.Add(-7*24*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if count() != 0 {
+			t.Fatal("a fresh request is not stuck")
+		}
+		f.clock = f.clock.Add(8 * 24 * time.Hour)
+		if _, err := f.sv.ExpireDue(f.ctx, f.clock); err != nil {
+			t.Fatal(err)
+		}
+		if count() != 1 {
+			t.Fatal("eight days without an accepted request")
+		}
+		r2 := f.request(e, m2)
+		if res, err := f.sv.Accept(f.ctx, pairs.Actor{}, f.prog, m2.ID, r2.ID); err != nil || res.Pair == nil {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if count() != 0 || f.status(r.ID) != db.RequestExpired {
+			t.Fatal("paired: no longer listed")
+		}
+	})
+}
