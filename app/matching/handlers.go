@@ -171,8 +171,18 @@ func (h handlers) renderMentor(c *fiber.Ctx, p *db.Program, e *db.Enrollment, er
 	if err != nil {
 		return err
 	}
+	prs, err := h.s.Store().ListPairs(ctx, db.PairQuery{ProgramID: p.ID, EnrollmentID: e.ID})
+	if err != nil {
+		return err
+	}
+	var mentees []*db.PairView
+	for _, pr := range prs {
+		if pr.Status != db.PairEnded && pr.MentorEnrollmentID == e.ID {
+			mentees = append(mentees, pr)
+		}
+	}
 	cfg := ConfigFor(p)
-	return h.s.Render(c, "pages/match_requests", "", fiber.Map{"Title": "Mentoring requests", "Program": p,
+	return h.s.Render(c, "pages/match_requests", "", fiber.Map{"Title": "Mentoring requests", "Program": p, "Mentees": mentees,
 		"Requests": rows(mine, h.s.Store().Now(), true), "Pref": pref, "Capacity": cfg.OwnCapacity(pref),
 		"Limit": cfg.Capacity, "Error": errMsg, "OK": okMsg})
 }
