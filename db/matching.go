@@ -198,3 +198,26 @@ func (s *Store) UnmatchedRequesters(ctx context.Context, programID int64, cutoff
 		Count(ctx)
 	return int(n), translate(err)
 }
+
+// PendingOfPaired lists pending requests whose mentee has an open pair
+// (made by staff, or in another way than accepting a request): they can
+// no longer be accepted and are withdrawn.
+func (s *Store) PendingOfPaired(ctx context.Context, limit int) ([]*MatchRequestView, error) {
+	var ids []int64
+	err := s.r.NewSelect().TableExpr("match_requests AS mr").Column("mr.id").
+		Where("mr.status = ?", RequestPending).
+		Where("EXISTS (SELECT 1 FROM pairs AS pr WHERE pr.mentee_enrollment_id = mr.mentee_enrollment_id AND pr.status <> ?)", PairEnded).
+		OrderExpr("mr.id").Limit(int64(limit)).Scan(ctx, &ids)
+	if err != nil || len(ids) == 0 {
+		return nil, translate(err)
+	}
+	var out []*MatchRequestView
+	for _, id := range ids {
+		r, err := s.MatchRequestByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

@@ -50,5 +50,33 @@ func (s *Service) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 		}
 		n++
 	}
-	return n, nil
+	return n, s.withdrawPaired(ctx)
+}
+
+// withdrawPaired withdraws the pending requests of mentees who were paired
+// some other way (staff paired them directly), telling each mentor, so no
+// mentor is left with a request that can only be refused.
+func (s *Service) withdrawPaired(ctx context.Context) error {
+	rs, err := s.store.PendingOfPaired(ctx, ExpireBatch)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		prog, err := s.store.ProgramByID(ctx, r.ProgramID)
+		if err != nil {
+			return err
+		}
+		err = s.store.InTx(ctx, func(ctx context.Context, tx *db.Store) error {
+			if err := tx.DecideMatchRequest(ctx, r.ID, db.RequestWithdrawn, "paired by the program's staff", nil); err != nil {
+				return err
+			}
+			return s.mail(ctx, tx, r.MentorEmail, MailWithdrawn, r, "A request to you was withdrawn",
+				fmt.Sprintf("Hello %s,\n\n%s has been paired in %s, so their request to you is withdrawn. Nothing for you to do.\n",
+					r.MentorName, r.MenteeName, prog.Name))
+		})
+		if err != nil && !errors.Is(err, db.ErrConflict) {
+			return err
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"cohort/app/apperr"
 	"cohort/app/authz"
+	"cohort/app/features"
 	"cohort/app/formsource"
 	"cohort/app/pairs"
 	"cohort/app/web"
@@ -56,7 +57,7 @@ func (h handlers) member(c *fiber.Ctx, role string) (*db.Program, *db.Enrollment
 	if err != nil {
 		return nil, nil, err
 	}
-	if !ConfigFor(p).MembersRequest() {
+	if !ConfigFor(p).MembersRequest() || !features.For(p.Settings.Flags).On(features.Pairing) {
 		return nil, nil, errNotFound
 	}
 	e, err := h.s.Store().EnrollmentFor(c.UserContext(), p.ID, web.CurrentPerson(c).ID)

@@ -403,3 +403,24 @@ func TestUnmatchedRequestersForTheDigest(t *testing.T) {
 		}
 	})
 }
+
+// A mentee whom staff pair directly has their pending requests withdrawn
+// by the next expiry run, each mentor told once.
+func TestStaffPairWithdrawsPendingRequests(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, store *db.Store) {
+		f := newFx(t, store, db.ProgramSettings{MatchingMode: matching.ModeBoth})
+		m1, m2, e := f.person("Sam", true, ""), f.person("Dee", true, ""), f.person("Ana", false, "")
+		r := f.request(e, m1)
+		if _, rs, err := pairs.NewService(store, "secret").Create(f.ctx, pairs.Actor{}, f.prog, pairs.NewPair{MentorID: m2.ID, MenteeID: e.ID}); err != nil || len(rs) > 0 {
+			t.Fatalf("staff pair: %v %v", rs, err)
+		}
+		for range 2 {
+			if _, err := f.sv.ExpireDue(f.ctx, f.clock); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f.status(r.ID) != db.RequestWithdrawn || f.mailTo(m1, matching.MailWithdrawn) != 1 {
+			t.Fatal("withdrawn once, mentor told once")
+		}
+	})
+}
