@@ -70,6 +70,9 @@ func TestMembersRequestThroughThePages(t *testing.T) {
 		// Cards: suggested mentors with their shown answers only; never
 		// the manager's email (even when marked), unmarked answers,
 		// anyone's email, or a mentor outside the suggestions.
+		// The way in: a link on each person's enrollments page.
+		want(t, w.anaC.Get("/enrollments"), http.StatusOK, []string{`href="` + w.base + `/mentor"`}, []string{w.base + "/requests"})
+		want(t, w.samC.Get("/enrollments"), http.StatusOK, []string{`href="` + w.base + `/requests"`}, []string{w.base + "/mentor\""})
 		res := w.anaC.Get(w.base + "/mentor")
 		want(t, res, http.StatusOK, []string{"Sam", "Dee", "Loves chess", "Runs marathons", "overlap"},
 			[]string{"boss@example.org", "secret-org", "Far", w.email(w.sam), w.email(w.dee)})
