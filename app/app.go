@@ -20,6 +20,7 @@ import (
 	"cohort/app/home"
 	"cohort/app/jobs"
 	"cohort/app/mail"
+	"cohort/app/matching"
 	"cohort/app/notify"
 	"cohort/app/pairs"
 	"cohort/app/staff"
@@ -71,6 +72,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	results := staff.Register(s, src)
 	pairService := pairs.NewService(store, cfg.PairIDHashSecret)
 	pairs.Register(s, pairService)
+	matching.Register(s, matching.NewService(store, pairService, cfg.BaseURL), src)
 	api.Register(s, pairService, results)
 	if o.jobs == nil {
 		if o.jobs, err = jobs.Default(jobs.Deps{Config: cfg, Store: store, Log: log}); err != nil {

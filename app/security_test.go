@@ -56,6 +56,7 @@ const (
 	progEditors                  // participants.edit there: coordinator, staff, admin
 	progExporters                // participants.export there: staff, admin (the coordinator's is revoked)
 	metricsBearer                // nobody by session or role: only a Bearer of METRICS_TOKEN
+	requestMember                // a mentee or mentor of a program that takes requests: nobody here (the demo program is staff-paired and the member's enrollment a draft); app/matching's matrix has those personas
 )
 
 // matrix lists EVERY route the app registers with who may use it. A route
@@ -116,6 +117,7 @@ var matrix = map[string]access{
 	"POST /admin/programs/:slug":                             admins,
 	"POST /admin/programs/:slug/flags":                       admins,
 	"POST /admin/programs/:slug/timing":                      admins,
+	"POST /admin/programs/:slug/matching":                    admins,
 	// The form designer (app/designer): program.manage in the program,
 	// which only admins hold here; another program's form is a 404.
 	"GET /admin/programs/:slug/form":                                    admins,
@@ -171,6 +173,15 @@ var matrix = map[string]access{
 	"GET /staff/programs/:slug/participants/:id":         progViewers,
 	"POST /staff/programs/:slug/participants/:id/status": progEditors,
 	"POST /staff/programs/:slug/participants/:id/notes":  progEditors,
+	// Members choose (app/matching).
+	"GET /programs/:slug/mentor":                     requestMember,
+	"POST /programs/:slug/mentor/requests":           requestMember,
+	"GET /programs/:slug/requests":                   requestMember,
+	"POST /programs/:slug/requests/prefs":            requestMember,
+	"POST /programs/:slug/requests/:id/accept":       requestMember,
+	"POST /programs/:slug/requests/:id/decline":      requestMember,
+	"GET /staff/programs/:slug/requests":             pairManagers,
+	"POST /staff/programs/:slug/requests/:id/cancel": pairManagers,
 }
 
 func (a access) allows(persona string) bool {

@@ -49,6 +49,20 @@ type ProgramSettings struct {
 	// DigestWaitingDays is how long a mentee waits unpaired before the
 	// staff digest lists them (0: 7).
 	DigestWaitingDays int `json:"digest_waiting_days,omitempty"`
+	// MatchingMode is who makes pairs: "staff" (also when empty),
+	// "members" (mentees request, mentors accept) or "both".
+	MatchingMode string `json:"matching_mode,omitempty"`
+	// MaxOpenRequests is how many pending requests a mentee may have at
+	// once (0: 3).
+	MaxOpenRequests int `json:"max_open_requests,omitempty"`
+	// RequestExpiryDays is how long a request waits for an answer (0: 7).
+	RequestExpiryDays int `json:"request_expiry_days,omitempty"`
+	// UnmatchedDigestDays is how long a mentee may go without an accepted
+	// request before the staff digest lists them (0: 7).
+	UnmatchedDigestDays int `json:"unmatched_digest_days,omitempty"`
+	// MemberFields are the form field keys whose answers mentees see on a
+	// mentor's suggestion card; nothing else is shown.
+	MemberFields []string `json:"member_fields,omitempty"`
 }
 
 // Defaults of the timing settings.

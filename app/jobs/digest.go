@@ -15,6 +15,7 @@ import (
 	"cohort/app/access"
 	"cohort/app/authz"
 	"cohort/app/features"
+	"cohort/app/matching"
 	"cohort/db"
 )
 
@@ -51,6 +52,10 @@ type programLine struct {
 	Name, Link, NewLink, WaitingLink string
 	New, Waiting, WaitingDays        int
 	Pairing                          bool
+	// Unmatched are mentees with no accepted request UnmatchedDays after
+	// their first, in programs whose members request mentors.
+	Unmatched, UnmatchedDays int
+	RequestsLink             string
 }
 
 // digestData is one digest mail or post.
@@ -63,7 +68,7 @@ type digestData struct {
 
 func (d digestData) empty() bool {
 	for _, p := range d.Programs {
-		if p.New > 0 || p.Waiting > 0 {
+		if p.New > 0 || p.Waiting > 0 || p.Unmatched > 0 {
 			return false
 		}
 	}
@@ -100,6 +105,14 @@ func staffDigest(ctx context.Context, env Env) (Counts, error) {
 			NewLink:     base + "/participants?status=submitted",
 			WaitingLink: base + "/participants?role=mentee&paired=no",
 			New:         d.New, Waiting: d.Waiting, WaitingDays: int(wait / (24 * time.Hour)), Pairing: pairing,
+		}
+		if mc := matching.ConfigFor(prog); pairing && mc.MembersRequest() {
+			l := lines[prog.ID]
+			if l.Unmatched, err = env.Store.UnmatchedRequesters(ctx, prog.ID, now.Add(-mc.DigestAfter)); err != nil {
+				return counts, err
+			}
+			l.UnmatchedDays, l.RequestsLink = int(mc.DigestAfter/(24*time.Hour)), base+"/requests"
+			lines[prog.ID] = l
 		}
 		counts["programs"]++
 	}
@@ -253,12 +266,15 @@ func digestMarkdown(d digestData) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Cohort digest for %s**\n", d.Day)
 	for _, p := range d.Programs {
-		if p.New == 0 && p.Waiting == 0 {
+		if p.New == 0 && p.Waiting == 0 && p.Unmatched == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "- [%s](%s): %d new %s", mdEscape(p.Name), p.Link, p.New, plural(p.New, "enrollment", "enrollments"))
 		if p.Pairing && p.Waiting > 0 {
 			fmt.Fprintf(&b, ", %d %s waiting unpaired over %d days", p.Waiting, plural(p.Waiting, "mentee", "mentees"), p.WaitingDays)
+		}
+		if p.Unmatched > 0 {
+			fmt.Fprintf(&b, ", %d %s with no accepted request after %d days", p.Unmatched, plural(p.Unmatched, "mentee", "mentees"), p.UnmatchedDays)
 		}
 		b.WriteString("\n")
 	}

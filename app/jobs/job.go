@@ -157,7 +157,7 @@ func (r *Registry) Names() []string {
 
 // Builtin is every job Cohort ships.
 func Builtin() []Job {
-	return []Job{Housekeeping(), DraftReminders(), PairIntroductions(), PairCheckins(), EndOfTerm(), DataRetention(), StaffDigest()}
+	return []Job{Housekeeping(), DraftReminders(), PairIntroductions(), PairCheckins(), EndOfTerm(), DataRetention(), StaffDigest(), MatchRequestExpiry()}
 }
 
 // parseSchedule parses a five-field cron expression in loc with gocron's

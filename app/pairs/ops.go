@@ -30,12 +30,20 @@ type NewPair struct {
 // (and no pair) when a rule fails, and db.ErrNotFound when either
 // enrollment is not in program. An active pair goes into the history.
 func (sv *Service) Create(ctx context.Context, a Actor, program *db.Program, np NewPair) (*db.Pair, []pairing.Refusal, error) {
+	return sv.CreateIn(ctx, sv.store, a, program, np)
+}
+
+// CreateIn is Create inside store's transaction when store is one (a
+// request accepted by a mentor writes its pair and its own state together);
+// otherwise it opens its own. Either way the rules are checked in the
+// transaction that writes the pair.
+func (sv *Service) CreateIn(ctx context.Context, store *db.Store, a Actor, program *db.Program, np NewPair) (*db.Pair, []pairing.Refusal, error) {
 	if np.Status != db.PairProposed {
 		np.Status = db.PairActive
 	}
 	var out *db.Pair
 	var refused []pairing.Refusal
-	err := sv.store.InTx(ctx, func(ctx context.Context, tx *db.Store) error {
+	err := store.InTx(ctx, func(ctx context.Context, tx *db.Store) error {
 		if err := tx.LockPairing(ctx, program.ID); err != nil {
 			return err
 		}
@@ -375,4 +383,21 @@ func (sv *Service) Target(ctx context.Context, programID, enrollmentID int64) (*
 		return nil, db.ErrNotFound
 	}
 	return ps[0], nil
+}
+
+// Check is every rule Create applies to mentor and mentee, against what is
+// stored now, without writing anything: what a member's request is checked
+// against before it is sent (Create checks again when it is accepted).
+func (sv *Service) Check(ctx context.Context, program *db.Program, mentorID, menteeID int64) ([]pairing.Refusal, error) {
+	mentor, mentee, err := loadTwo(ctx, sv.store, program.ID, mentorID, menteeID)
+	if err != nil {
+		return nil, err
+	}
+	open, err := sv.store.OpenPairs(ctx, program.ID)
+	if err != nil {
+		return nil, err
+	}
+	var seenErr error
+	_, rs := sv.evaluate(mentor, mentee, newOpenState(open, 0), SettingsFor(program), sv.seenOne(ctx, sv.store, &seenErr))
+	return rs, seenErr
 }

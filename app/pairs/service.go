@@ -37,6 +37,7 @@ const (
 	SourceSuggestion = "suggestion"
 	SourceProposal   = "proposal"
 	SourceAPI        = "api"
+	SourceRequest    = "request" // a mentor accepted a mentee's request
 )
 
 // Refusal codes for the conditions checked here, before the algorithm's

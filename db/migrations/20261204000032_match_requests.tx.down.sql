@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS mentor_prefs;
+--bun:split
+DROP TABLE IF EXISTS match_requests;
