@@ -49,6 +49,10 @@ type ProgramSettings struct {
 	// DigestWaitingDays is how long a mentee waits unpaired before the
 	// staff digest lists them (0: 7).
 	DigestWaitingDays int `json:"digest_waiting_days,omitempty"`
+	// CheckinLateDays is how many days after a check-in's window closes
+	// (the next point, or the last point itself) its survey still takes
+	// answers (0: 14; negative: none).
+	CheckinLateDays int `json:"checkin_late_days,omitempty"`
 }
 
 // Defaults of the timing settings.
