@@ -104,3 +104,67 @@ func (s *Store) StartedPairPeople(ctx context.Context, pairID int64) (*PairIntro
 	err := s.pairPeople().Where("pr.id = ? AND pr.started_at IS NOT NULL", pairID).Scan(ctx, out)
 	return out, translate(err)
 }
+
+// Defaults of the pair health thresholds.
+const (
+	DefaultHealthLowRating    = 2
+	DefaultHealthNotMetWeek   = 2
+	DefaultHealthResponseDays = 7
+)
+
+// HealthThresholds are the health settings with their defaults: the
+// lowest rating that is low, the week from which "not met" counts, and
+// the days a point waits for an answer.
+func (ps ProgramSettings) HealthThresholds() (lowRating, notMetWeek, responseDays int) {
+	or := func(v, def int) int {
+		if v <= 0 {
+			return def
+		}
+		return v
+	}
+	return or(ps.HealthLowRating, DefaultHealthLowRating), or(ps.HealthNotMetWeek, DefaultHealthNotMetWeek),
+		or(ps.HealthResponseDays, DefaultHealthResponseDays)
+}
+
+// ActiveCheckinAnswers lists the check-in answers of programID's active
+// pairs, by pair, point and person.
+func (s *Store) ActiveCheckinAnswers(ctx context.Context, programID int64) ([]*CheckinAnswer, error) {
+	var out []*CheckinAnswer
+	err := s.r.NewSelect().Model(&out).
+		Where("pair_id IN (SELECT id FROM pairs WHERE program_id = ? AND status = ?)", programID, PairActive).
+		Order("pair_id", "weeks", "person_id").Scan(ctx)
+	return out, translate(err)
+}
+
+// PairConcernHandled is when staff last marked a pair's concerns handled.
+type PairConcernHandled struct {
+	bun.BaseModel `bun:"table:pair_concerns_handled"`
+
+	PairID    int64     `bun:"pair_id,pk"`
+	HandledAt time.Time `bun:"handled_at"`
+	HandledBy *int64    `bun:"handled_by"`
+	Note      string    `bun:"note"`
+}
+
+// MarkConcernHandled records now as when pairID's concerns were handled,
+// by byID with note, replacing an earlier marking.
+func (s *Store) MarkConcernHandled(ctx context.Context, pairID int64, byID *int64, note string) (time.Time, error) {
+	h := &PairConcernHandled{PairID: pairID, HandledAt: s.now(), HandledBy: byID, Note: note}
+	_, err := s.w.NewInsert().Model(h).
+		On("CONFLICT (pair_id) DO UPDATE").
+		Set("handled_at = EXCLUDED.handled_at, handled_by = EXCLUDED.handled_by, note = EXCLUDED.note").Exec(ctx)
+	return h.HandledAt, translate(err)
+}
+
+// ConcernsHandled maps programID's pairs to when their concerns were last
+// marked handled.
+func (s *Store) ConcernsHandled(ctx context.Context, programID int64) (map[int64]time.Time, error) {
+	var rows []*PairConcernHandled
+	err := s.r.NewSelect().Model(&rows).
+		Where("pair_id IN (SELECT id FROM pairs WHERE program_id = ?)", programID).Scan(ctx)
+	out := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.PairID] = r.HandledAt
+	}
+	return out, translate(err)
+}

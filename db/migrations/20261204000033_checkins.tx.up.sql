@@ -17,3 +17,13 @@ CREATE TABLE IF NOT EXISTS checkin_answers (
 CREATE UNIQUE INDEX IF NOT EXISTS checkin_answers_point_key ON checkin_answers (pair_id, person_id, weeks);
 --bun:split
 CREATE INDEX IF NOT EXISTS checkin_answers_person_idx ON checkin_answers (person_id);
+--bun:split
+-- When staff last marked a pair's check-in concerns handled: answers saved
+-- before it raise nothing in the pair's health. Each marking is audited
+-- with its note.
+CREATE TABLE IF NOT EXISTS pair_concerns_handled (
+    pair_id BIGINT PRIMARY KEY REFERENCES pairs (id) ON DELETE CASCADE,
+    handled_at {{.TS}} NOT NULL,
+    handled_by BIGINT REFERENCES people (id) ON DELETE SET NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
