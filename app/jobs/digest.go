@@ -15,6 +15,7 @@ import (
 	"cohort/app/access"
 	"cohort/app/authz"
 	"cohort/app/features"
+	"cohort/app/pairs"
 	"cohort/db"
 )
 
@@ -51,6 +52,10 @@ type programLine struct {
 	Name, Link, NewLink, WaitingLink string
 	New, Waiting, WaitingDays        int
 	Pairing                          bool
+	// Attention: active pairs whose check-ins need attention ("Dee and
+	// Bo: Bo rated 2/5 at week 2"), and the pairs page filtered to them.
+	Attention     []string
+	AttentionLink string
 }
 
 // digestData is one digest mail or post.
@@ -63,7 +68,7 @@ type digestData struct {
 
 func (d digestData) empty() bool {
 	for _, p := range d.Programs {
-		if p.New > 0 || p.Waiting > 0 {
+		if p.New > 0 || p.Waiting > 0 || len(p.Attention) > 0 {
 			return false
 		}
 	}
@@ -95,7 +100,18 @@ func staffDigest(ctx context.Context, env Env) (Counts, error) {
 			d.Waiting = 0
 		}
 		base := env.Config.BaseURL + "/staff/programs/" + url.PathEscape(prog.Slug)
+		var attention []string
+		if pairing {
+			needing, err := pairs.NewService(env.Store, env.Config.PairIDHashSecret).NeedingAttention(ctx, prog)
+			if err != nil {
+				return counts, err
+			}
+			for _, a := range needing {
+				attention = append(attention, a.MentorName+" and "+a.MenteeName+": "+strings.Join(a.Reasons, "; "))
+			}
+		}
 		lines[prog.ID] = programLine{
+			Attention: attention, AttentionLink: base + "/pairs?health=needs_attention",
 			Name: prog.Name, Link: base + "/participants",
 			NewLink:     base + "/participants?status=submitted",
 			WaitingLink: base + "/participants?role=mentee&paired=no",
@@ -253,12 +269,15 @@ func digestMarkdown(d digestData) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Cohort digest for %s**\n", d.Day)
 	for _, p := range d.Programs {
-		if p.New == 0 && p.Waiting == 0 {
+		if p.New == 0 && p.Waiting == 0 && len(p.Attention) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "- [%s](%s): %d new %s", mdEscape(p.Name), p.Link, p.New, plural(p.New, "enrollment", "enrollments"))
 		if p.Pairing && p.Waiting > 0 {
 			fmt.Fprintf(&b, ", %d %s waiting unpaired over %d days", p.Waiting, plural(p.Waiting, "mentee", "mentees"), p.WaitingDays)
+		}
+		if n := len(p.Attention); n > 0 {
+			fmt.Fprintf(&b, ", %d %s needing attention", n, plural(n, "pair", "pairs"))
 		}
 		b.WriteString("\n")
 	}

@@ -22,9 +22,37 @@ func Rules(p *db.Program) health.Rules {
 	return health.Rules{LowRating: low, NotMetByWeek: notMet, ResponseDays: days}
 }
 
+// Attention is an active pair that needs attention, for the staff digest.
+type Attention struct {
+	PairID                 int64
+	MentorName, MenteeName string
+	Reasons                []string
+}
+
+// NeedingAttention lists program's active pairs that need attention, in
+// pair id order.
+func (sv *Service) NeedingAttention(ctx context.Context, program *db.Program) ([]Attention, error) {
+	var out []Attention
+	_, err := sv.health(ctx, program, nil, func(pr *db.PairIntro, r health.Result) {
+		if r.State == health.NeedsAttention {
+			out = append(out, Attention{PairID: pr.PairID, MentorName: pr.Mentor.Name, MenteeName: pr.Mentee.Name, Reasons: r.Reasons})
+		}
+	})
+	return out, err
+}
+
 // Health assesses program's active pairs among views at the store's now,
 // by pair id.
 func (sv *Service) Health(ctx context.Context, program *db.Program, views []*db.PairView) (map[int64]health.Result, error) {
+	if views == nil {
+		views = []*db.PairView{}
+	}
+	return sv.health(ctx, program, views, nil)
+}
+
+// health assesses program's active pairs (those among views; nil: all),
+// calling each, when set, with every result in pair id order.
+func (sv *Service) health(ctx context.Context, program *db.Program, views []*db.PairView, each func(*db.PairIntro, health.Result)) (map[int64]health.Result, error) {
 	answers, err := sv.store.ActiveCheckinAnswers(ctx, program.ID)
 	if err != nil {
 		return nil, err
@@ -46,7 +74,7 @@ func (sv *Service) Health(ctx context.Context, program *db.Program, views []*db.
 	rules, points, now := Rules(program), program.Settings.Checkins(), sv.store.Now()
 	out := map[int64]health.Result{}
 	for _, pr := range people {
-		if !slices.ContainsFunc(views, func(v *db.PairView) bool { return v.ID == pr.PairID }) {
+		if views != nil && !slices.ContainsFunc(views, func(v *db.PairView) bool { return v.ID == pr.PairID }) {
 			continue
 		}
 		hp := health.Pair{
@@ -58,6 +86,9 @@ func (sv *Service) Health(ctx context.Context, program *db.Program, views []*db.
 			hp.HandledAt = &t
 		}
 		out[pr.PairID] = health.Assess(rules, hp, now)
+		if each != nil {
+			each(pr, out[pr.PairID])
+		}
 	}
 	return out, nil
 }
