@@ -63,6 +63,19 @@ type ProgramSettings struct {
 	// MemberFields are the form field keys whose answers mentees see on a
 	// mentor's suggestion card; nothing else is shown.
 	MemberFields []string `json:"member_fields,omitempty"`
+	// CheckinLateDays is how many days after a check-in's window closes
+	// (the next point, or the last point itself) its survey still takes
+	// answers (0: 14; negative: none).
+	CheckinLateDays int `json:"checkin_late_days,omitempty"`
+	// HealthLowRating: a check-in rating at or below it makes a pair need
+	// attention (0: 2).
+	HealthLowRating int `json:"health_low_rating,omitempty"`
+	// HealthNotMetWeek: "not met yet" at a check-in at or after this week
+	// makes a pair need attention (0: 2).
+	HealthNotMetWeek int `json:"health_not_met_week,omitempty"`
+	// HealthResponseDays: days after a check-in point with no answer from
+	// either person before the pair shows as not responding (0: 7).
+	HealthResponseDays int `json:"health_response_days,omitempty"`
 }
 
 // Defaults of the timing settings.

@@ -16,6 +16,7 @@ import (
 	"cohort/app/authz"
 	"cohort/app/features"
 	"cohort/app/matching"
+	"cohort/app/pairs"
 	"cohort/db"
 )
 
@@ -56,6 +57,10 @@ type programLine struct {
 	// their first, in programs whose members request mentors.
 	Unmatched, UnmatchedDays int
 	RequestsLink             string
+	// Attention: active pairs whose check-ins need attention ("Dee and
+	// Bo: Bo rated 2/5 at week 2"), and the pairs page filtered to them.
+	Attention     []string
+	AttentionLink string
 }
 
 // digestData is one digest mail or post.
@@ -68,7 +73,7 @@ type digestData struct {
 
 func (d digestData) empty() bool {
 	for _, p := range d.Programs {
-		if p.New > 0 || p.Waiting > 0 || p.Unmatched > 0 {
+		if p.New > 0 || p.Waiting > 0 || p.Unmatched > 0 || len(p.Attention) > 0 {
 			return false
 		}
 	}
@@ -100,7 +105,18 @@ func staffDigest(ctx context.Context, env Env) (Counts, error) {
 			d.Waiting = 0
 		}
 		base := env.Config.BaseURL + "/staff/programs/" + url.PathEscape(prog.Slug)
+		var attention []string
+		if pairing {
+			needing, err := pairs.NewService(env.Store, env.Config.PairIDHashSecret).NeedingAttention(ctx, prog)
+			if err != nil {
+				return counts, err
+			}
+			for _, a := range needing {
+				attention = append(attention, a.MentorName+" and "+a.MenteeName+": "+strings.Join(a.Reasons, "; "))
+			}
+		}
 		lines[prog.ID] = programLine{
+			Attention: attention, AttentionLink: base + "/pairs?health=needs_attention",
 			Name: prog.Name, Link: base + "/participants",
 			NewLink:     base + "/participants?status=submitted",
 			WaitingLink: base + "/participants?role=mentee&paired=no",
@@ -266,7 +282,7 @@ func digestMarkdown(d digestData) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Cohort digest for %s**\n", d.Day)
 	for _, p := range d.Programs {
-		if p.New == 0 && p.Waiting == 0 && p.Unmatched == 0 {
+		if p.New == 0 && p.Waiting == 0 && p.Unmatched == 0 && len(p.Attention) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "- [%s](%s): %d new %s", mdEscape(p.Name), p.Link, p.New, plural(p.New, "enrollment", "enrollments"))
@@ -275,6 +291,9 @@ func digestMarkdown(d digestData) string {
 		}
 		if p.Unmatched > 0 {
 			fmt.Fprintf(&b, ", %d %s with no accepted request after %d days", p.Unmatched, plural(p.Unmatched, "mentee", "mentees"), p.UnmatchedDays)
+		}
+		if n := len(p.Attention); n > 0 {
+			fmt.Fprintf(&b, ", %d %s needing attention", n, plural(n, "pair", "pairs"))
 		}
 		b.WriteString("\n")
 	}

@@ -20,6 +20,9 @@ type lifeData struct {
 	OtherRole, OtherName, OtherEmail string
 	// Weeks since a pair started (check-ins).
 	Weeks int
+	// Survey is the check-in's signed survey link and Closes the last day
+	// it takes answers (check-ins).
+	Survey, Closes string
 	// Days left and the end date (end-of-term notices).
 	Days int
 	Ends string

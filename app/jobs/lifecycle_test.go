@@ -2,12 +2,15 @@ package jobs_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"cohort/app/apptest"
 	"cohort/app/features"
 	"cohort/app/jobs"
+	"cohort/app/notify"
 	"cohort/db"
 	"cohort/db/dbtest"
 )
@@ -127,6 +130,31 @@ func TestPairCheckins(t *testing.T) {
 		}
 		if key := fmt.Sprintf("pair_checkin:%d:%d:6", p1.ID, mentee.PersonID); *m.DedupeKey != key {
 			t.Fatalf("key %q, want %q", *m.DedupeKey, key)
+		}
+		// Each mail links to that person's survey for that point, expiring
+		// when the point stops taking answers: the last point plus the
+		// default 14 late days. The 2-week mail's link closes at 6 weeks
+		// plus 14 days.
+		secret := apptest.Config(t, nil).SecretKey
+		for i, want := range []notify.CheckinLink{
+			{PairID: p1.ID, PersonID: mentee.PersonID, Weeks: 2, Expires: w.t0.Add(6*week + 14*day)},
+			{PairID: p1.ID, PersonID: mentee.PersonID, Weeks: 6, Expires: w.t0.Add(6*week + 14*day)},
+		} {
+			body := w.mails()["mentee@example.com"][i].TextBody
+			_, rest, ok := strings.Cut(body, "/checkin?t=")
+			if !ok {
+				t.Fatalf("check-in mail %d has no survey link:\n%s", i, body)
+			}
+			tok, _, _ := strings.Cut(rest, "\n")
+			tok, err := url.QueryUnescape(tok)
+			w.must(err)
+			got, err := notify.VerifyCheckin(secret, tok, w.t0)
+			if err != nil || got != want {
+				t.Fatalf("mail %d survey link = %+v, %v; want %+v", i, got, err, want)
+			}
+		}
+		if body := w.mails()["mentee@example.com"][0].TextBody; !strings.Contains(body, "until 28 December 2026") {
+			t.Fatalf("2-week mail does not say when the survey closes:\n%s", body)
 		}
 
 		// A pair that started long before its program's check-ins were due

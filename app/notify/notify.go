@@ -41,7 +41,8 @@ var errBadLink = apperr.New(apperr.Invalid, "This unsubscribe link is not valid.
 // Register adds GET /unsubscribe?t=TOKEN (a page with a confirm button:
 // mail scanners that follow links must not unsubscribe anyone) and POST
 // /unsubscribe, which records it. Neither needs a sign-in; the token is
-// the proof, and CSRF still guards the POST.
+// the proof, and CSRF still guards the POST. It adds the check-in survey
+// too (GET and POST /checkin).
 func Register(s *web.Server) {
 	r := s.Router()
 	show := func(c *fiber.Ctx, token string, done bool) error {
@@ -71,4 +72,5 @@ func Register(s *web.Server) {
 	}
 	r.Get("/unsubscribe", func(c *fiber.Ctx) error { return show(c, c.Query("t"), false) })
 	r.Post("/unsubscribe", func(c *fiber.Ctx) error { return show(c, c.FormValue("t"), true) })
+	registerCheckin(s)
 }

@@ -97,6 +97,16 @@ func (h handlers) endOrRow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The row goes back into the table it came from; the active table has
+	// a health column.
+	row.Table = pair.Status
+	if row.Status == db.PairActive {
+		hs, err := h.sv.Health(c.UserContext(), p, []*db.PairView{{Pair: db.Pair{ID: row.ID}}})
+		if err != nil {
+			return err
+		}
+		row.Health, row.HealthLabel, row.HealthReasons = hs[row.ID].State, hs[row.ID].State.Label(), hs[row.ID].Reasons
+	}
 	return h.s.Render(c, "pages/pairs_list", "partials/pairs_row", fiber.Map{
 		"Program": p, "Pair": row, "EndForm": form, "MaxReason": MaxEndReason, "JustEnded": justEnded,
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"cohort/app/apperr"
+	"cohort/app/health"
 	"cohort/app/pairing"
 	"cohort/app/web"
 	"cohort/db"
@@ -24,6 +25,7 @@ var doneMessages = map[string]string{
 	"accepted": "Pair accepted. It is active now.",
 	"ended":    "Pair ended.",
 	"proposal": "The chosen pairs were created. They are active now.",
+	"handled":  "Marked handled. Answers saved from now on count again.",
 }
 
 // pairRow is one pair as the list shows it.
@@ -38,6 +40,13 @@ type pairRow struct {
 	Ended, EndReason       string
 	CreatedBy              string
 	ReasonField            string // the end form's reason input
+	// Health of an active pair, with the reasons in words.
+	Health        health.State
+	HealthLabel   string
+	HealthReasons []string
+	// Table is the table a re-rendered row goes back into (the status it
+	// had when the page showed it).
+	Table string
 }
 
 // option is one entry of a person select.
@@ -80,13 +89,23 @@ func (h handlers) renderList(c *fiber.Ctx, p *db.Program, form, endForm *web.For
 	if err != nil {
 		return err
 	}
+	healths, err := h.sv.Health(ctx, p, views)
+	if err != nil {
+		return err
+	}
+	only := healthFilter(c)
 	groups := map[string][]pairRow{}
 	for _, v := range views {
+		hr := healths[v.ID]
+		if v.Status == db.PairActive && only != "" && hr.State != only {
+			continue
+		}
 		groups[v.Status] = append(groups[v.Status], pairRow{
 			ID: v.ID, Status: v.Status, MentorID: v.MentorEnrollmentID, MenteeID: v.MenteeEnrollmentID,
 			MentorName: v.MentorName, MenteeName: v.MenteeName, Score: score(v.Score), Explanation: v.Explanation,
 			Created: when(&v.CreatedAt), Started: when(v.StartedAt), Ended: when(v.EndedAt), EndReason: v.EndReason,
 			CreatedBy: v.CreatorName, ReasonField: reasonField(v.ID),
+			Health: hr.State, HealthLabel: hr.State.Label(), HealthReasons: hr.Reasons,
 		})
 	}
 	pool, err := h.sv.LoadPool(ctx, p)
@@ -109,7 +128,7 @@ func (h handlers) renderList(c *fiber.Ctx, p *db.Program, form, endForm *web.For
 		"Title": "Pairs · " + p.Name, "Nav": "staff", "PairsNav": "pairs", "Program": p,
 		"Proposed": groups[db.PairProposed], "Active": groups[db.PairActive], "Ended": groups[db.PairEnded],
 		"Mentors": mentors, "Mentees": mentees, "Form": form, "EndForm": endForm, "Refusals": refused,
-		"MaxReason": MaxEndReason,
+		"MaxReason": MaxEndReason, "HealthStates": health.States, "HealthFilter": only,
 	}
 	if flash != nil {
 		data["Flash"] = flash
