@@ -32,6 +32,7 @@ func Register(s *web.Server, sv *Service) {
 	r.Post("/staff/programs/:slug/proposal/accept", signedIn, h.acceptProposal)
 	r.Post("/staff/pairs/:id/accept", signedIn, h.accept)
 	r.Post("/staff/pairs/:id/end", signedIn, h.endOrRow)
+	r.Post("/staff/pairs/:id/undo", signedIn, h.undo)
 }
 
 func signedIn(c *fiber.Ctx) error {

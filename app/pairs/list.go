@@ -20,9 +20,11 @@ import (
 // doneMessages are the confirmations a redirect may ask for; anything else
 // in ?done= is ignored, so the query string cannot put text on the page.
 var doneMessages = map[string]string{
-	"created":  "Pair created. It is active now.",
+	"created":  "Pair created. It is active now; you can undo it for a few minutes, before anyone is told.",
+	"undone":   "Pair undone. It was removed, and the two may still be paired with each other.",
 	"accepted": "Pair accepted. It is active now.",
 	"ended":    "Pair ended.",
+	"mistake":  "Pair ended as made by mistake. The two may be paired with each other again.",
 	"proposal": "The chosen pairs were created. They are active now.",
 }
 
@@ -38,6 +40,8 @@ type pairRow struct {
 	Ended, EndReason       string
 	CreatedBy              string
 	ReasonField            string // the end form's reason input
+	Undoable               bool   // inside its undo window
+	UndoUntil              string // when the undo window closes
 }
 
 // option is one entry of a person select.
@@ -87,6 +91,7 @@ func (h handlers) renderList(c *fiber.Ctx, p *db.Program, form, endForm *web.For
 			MentorName: v.MentorName, MenteeName: v.MenteeName, Score: score(v.Score), Explanation: v.Explanation,
 			Created: when(&v.CreatedAt), Started: when(v.StartedAt), Ended: when(v.EndedAt), EndReason: v.EndReason,
 			CreatedBy: v.CreatorName, ReasonField: reasonField(v.ID),
+			Undoable: Undoable(&v.Pair, h.s.Store().Now()), UndoUntil: untilText(v.CreatedAt),
 		})
 	}
 	pool, err := h.sv.LoadPool(ctx, p)
@@ -198,7 +203,7 @@ func (h handlers) end(c *fiber.Ctx) error {
 		return err
 	}
 	field := reasonField(pair.ID)
-	reason, msg := CleanReason(c.FormValue("reason"))
+	reason, msg := endReason(c)
 	if msg != "" {
 		form := web.NewForm(map[string]string{field: c.FormValue("reason")})
 		form.Add(field, msg)
@@ -212,7 +217,55 @@ func (h handlers) end(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if IsMistake(reason) {
+		return redirect(c, pairsURL(p.Slug)+"?done=mistake")
+	}
 	return redirect(c, pairsURL(p.Slug)+"?done=ended")
+}
+
+// endReason is the reason of an end form: what staff typed, or with the
+// "made by mistake" button ReasonMistake, followed by what they typed if
+// anything. msg is the problem, if any.
+func endReason(c *fiber.Ctx) (reason, msg string) {
+	typed := c.FormValue("reason")
+	if c.FormValue("mistake") != "" && !IsMistake(typed) {
+		if strings.TrimSpace(typed) == "" {
+			typed = ReasonMistake
+		} else {
+			typed = ReasonMistake + ": " + strings.TrimSpace(typed)
+		}
+	}
+	return CleanReason(typed)
+}
+
+// untilText is when the undo window of a pair made at created closes.
+func untilText(created time.Time) string {
+	return created.Add(db.PairUndoWindow).UTC().Format("15:04") + " UTC"
+}
+
+// undo removes a pair made moments ago (see Service.Undo). Afterwards
+// staff return to the suggestions they paired from, or the pairs list.
+func (h handlers) undo(c *fiber.Ctx) error {
+	pair, p, err := h.managedPair(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.sv.Undo(c.UserContext(), actor(c), p, pair.ID)
+	if errors.Is(err, ErrUndoExpired) {
+		return apperr.Wrap(err, apperr.Conflict, "This pair can no longer be undone: the few minutes for that have passed. End it instead, with the reason \""+ReasonMistake+"\" if it should not have been made.")
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	pairChanged(c, pair)
+	back := c.FormValue("back")
+	if prefix := "/staff/programs/" + p.Slug + "/participants/"; strings.HasPrefix(back, prefix) && !strings.ContainsAny(back, "\\\r\n") && !strings.Contains(back, "//") {
+		return redirect(c, back)
+	}
+	return redirect(c, pairsURL(p.Slug)+"?done=undone")
 }
 
 // CleanReason trims an end reason and checks it: required, plain text, at
