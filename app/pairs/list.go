@@ -13,6 +13,7 @@ import (
 
 	"cohort/app/apperr"
 	"cohort/app/pairing"
+	"cohort/app/staffnav"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -111,11 +112,16 @@ func (h handlers) renderList(c *fiber.Ctx, p *db.Program, form, endForm *web.For
 		mentees = append(mentees, option{e.ID, label})
 	}
 	data := fiber.Map{
-		"Title": "Pairs · " + p.Name, "Nav": "staff", "PairsNav": "pairs", "Program": p,
+		"Title": "Pairs · " + p.Name, "Nav": "staff", "Program": p,
 		"Proposed": groups[db.PairProposed], "Active": groups[db.PairActive], "Ended": groups[db.PairEnded],
 		"Mentors": mentors, "Mentees": mentees, "Form": form, "EndForm": endForm, "Refusals": refused,
 		"MaxReason": MaxEndReason,
 	}
+	nav, err := staffnav.For(c, h.s, p, "pairs")
+	if err != nil {
+		return err
+	}
+	data["ProgramNav"] = nav
 	if flash != nil {
 		data["Flash"] = flash
 	}
