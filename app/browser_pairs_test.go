@@ -90,6 +90,7 @@ func TestBrowserStaffPairs(t *testing.T) {
 		chromedp.Navigate(base+list+"?role=mentee&paired=no&q="+url.QueryEscape(mentee.FullName)),
 		chromedp.WaitVisible(chromedp.CSS(`#row-`+id)),
 	)
+	browsertest.Axe(t, b, "the filtered participant table")
 	if _, err := chromedp.Run(b, chromedp.Evaluate[int]("window.__marker = 1")); err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +109,7 @@ func TestBrowserStaffPairs(t *testing.T) {
 	// Keyboard users land on the list's heading, not on the removed link.
 	poll("focus on the suggestions heading", `document.activeElement && document.activeElement.id === "suggestions-title-`+id+`"`)
 	marker(1)
+	browsertest.Axe(t, b, "the table with a row and its suggestions open")
 	partner, err := chromedp.Run(b, chromedp.Text(chromedp.CSS(`.pair-suggestions tbody tr:first-child td:nth-child(2)`)))
 	if err != nil || strings.TrimSpace(partner) == "" {
 		t.Fatalf("top suggestion: %q, %v", partner, err)
@@ -126,6 +128,9 @@ func TestBrowserStaffPairs(t *testing.T) {
 	// The row refreshes itself and shows the person paired.
 	poll("the Paired badge on the row", `!!document.querySelector("#row-`+id+` #paired-`+id+`")`)
 	marker(1)
+	// The pair can be undone for a few minutes: the control is right there.
+	poll("an Undo control after pairing", `!!document.querySelector(".pair-suggestions form.undo-pair button")`)
+	browsertest.Axe(t, b, "the table after pairing")
 
 	open, err := s.ListPairs(ctx, db.PairQuery{ProgramID: prog.ID, EnrollmentID: mentee.ID})
 	if err != nil || len(open) != 1 || open[0].Status != db.PairActive || open[0].MentorName != partner {
@@ -136,12 +141,16 @@ func TestBrowserStaffPairs(t *testing.T) {
 	// The pairs list: end the pair with a reason, in place.
 	wait("opening the pairs list",
 		chromedp.Click(chromedp.CSS(`.pair-suggestions a[href="/staff/programs/`+demo.ProgramSlug+`/pairs"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` form.end-pair`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` details.end-pair > summary`)),
 	)
+	browsertest.Axe(t, b, "the pairs list")
 	if _, err := chromedp.Run(b, chromedp.Evaluate[int]("window.__marker = 2")); err != nil {
 		t.Fatal(err)
 	}
+	// Ending takes two steps: "End…" opens the reason and the buttons.
 	wait("ending the pair",
+		chromedp.Click(chromedp.CSS(`#pair-`+pid+` details.end-pair > summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#reason-`+pid)),
 		chromedp.SendKeys(chromedp.CSS(`#reason-`+pid), "Schedules no longer overlap"),
 		chromedp.Click(chromedp.CSS(`#pair-`+pid+` button.danger`)),
 		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` .status-ended`)),
@@ -152,6 +161,7 @@ func TestBrowserStaffPairs(t *testing.T) {
 		t.Fatalf("ended row %q, %v", ended, err)
 	}
 	marker(2)
+	browsertest.Axe(t, b, "the pairs list after ending")
 	p, err := s.PairByID(ctx, open[0].ID)
 	if err != nil || p.Status != db.PairEnded || p.EndReason != "Schedules no longer overlap" {
 		t.Fatalf("stored pair after ending: %+v, %v", p, err)
