@@ -166,4 +166,25 @@ func TestBrowserStaffPairs(t *testing.T) {
 	if err != nil || p.Status != db.PairEnded || p.EndReason != "Schedules no longer overlap" {
 		t.Fatalf("stored pair after ending: %+v, %v", p, err)
 	}
+
+	// The main staff pages at a laptop's and a phone's size: the program's
+	// navigation reaches each, axe finds nothing serious, and a screenshot
+	// of each goes to testdata/screenshots (linked from the README).
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"1280x800", 1280, 800}, {"390x844", 390, 844}} {
+		if err := chromedp.Do(b, chromedp.EmulateViewport(size.w, size.h)); err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range []string{"participants", "pairs", "proposal"} {
+			path := "/staff/programs/" + demo.ProgramSlug + "/" + page
+			wait("opening "+page+" at "+size.name,
+				chromedp.Navigate(base+path),
+				chromedp.WaitVisible(chromedp.CSS(`nav.program-nav a[aria-current="page"][href="`+path+`"]`)),
+			)
+			browsertest.Axe(t, b, page+" at "+size.name)
+			browsertest.Screenshot(t, b, "testdata/screenshots", "staff-"+page+"-"+size.name)
+		}
+	}
 }
