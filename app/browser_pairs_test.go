@@ -187,4 +187,18 @@ func TestBrowserStaffPairs(t *testing.T) {
 			browsertest.Screenshot(t, b, "testdata/screenshots", "staff-"+page+"-"+size.name)
 		}
 	}
+	// On the proposal (the page shown last), "select all" clears and
+	// checks every pair at once.
+	n, err := chromedp.Run(b, chromedp.Evaluate[int](`(() => {
+		const all = document.querySelector("#proposal-pairs input[data-select-all]");
+		const boxes = () => [...document.querySelectorAll("#proposal-pairs input[name=pair]")];
+		if (!all || all.hidden || boxes().length === 0 || !boxes().every(b => b.checked)) return -1;
+		all.click();
+		if (boxes().some(b => b.checked)) return -2;
+		all.click();
+		return boxes().every(b => b.checked) ? boxes().length : -3;
+	})()`))
+	if err != nil || n <= 0 {
+		t.Fatalf("select all on the proposal: %d, %v", n, err)
+	}
 }

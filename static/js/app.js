@@ -25,6 +25,29 @@
     }
   });
 
+  // "Select all" boxes (data-select-all: a selector of the boxes they
+  // rule) are hidden without this script; with it they show, check or
+  // clear every box they rule, and follow them when one is changed.
+  function showSelectAll(root) {
+    root.querySelectorAll("input[data-select-all]").forEach(function (all) { all.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showSelectAll(document); });
+  document.addEventListener("htmx:afterSettle", function () { showSelectAll(document); });
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches && el.matches("input[data-select-all]")) {
+      document.querySelectorAll(el.dataset.selectAll).forEach(function (box) { box.checked = el.checked; });
+      return;
+    }
+    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      var boxes = document.querySelectorAll(all.dataset.selectAll);
+      if (!Array.prototype.some.call(boxes, function (b) { return b === el; })) return;
+      var on = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+      all.checked = on === boxes.length;
+      all.indeterminate = on > 0 && on < boxes.length;
+    });
+  });
+
   // On a full page load, focus the error summary, or a confirmation the
   // page marks for attention, so it is announced first.
   document.addEventListener("DOMContentLoaded", function () {
