@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"cohort/app/apptest"
 	"cohort/app/browsertest"
@@ -132,15 +133,33 @@ func TestBrowserStaffPairs(t *testing.T) {
 	poll("an Undo control after pairing", `!!document.querySelector(".pair-suggestions form.undo-pair button")`)
 	browsertest.Axe(t, b, "the table after pairing")
 
+	// The open row closes: Escape inside it, and its Close button; focus
+	// goes back to the name that opened it, which says it is collapsed.
+	closed := `(() => { const a = document.getElementById("name-` + id + `");
+		return !document.querySelector("tr#detail-` + id + `.participant-detail") &&
+			document.activeElement === a && a.getAttribute("aria-expanded") === "false"; })()`
+	poll("the opener says expanded", `document.getElementById("name-`+id+`").getAttribute("aria-expanded") === "true"`)
+	wait("Escape in the open row", chromedp.SendKeys(chromedp.CSS(`tr#detail-`+id+` h2`), kb.Escape))
+	poll("the row closed by Escape, focus on its opener", closed)
+	wait("opening the row again",
+		chromedp.Click(chromedp.CSS(`#name-`+id)),
+		chromedp.WaitVisible(chromedp.CSS(`tr#detail-`+id+` button[data-close-detail]`)),
+	)
+	poll("the opener says expanded again", `document.getElementById("name-`+id+`").getAttribute("aria-expanded") === "true"`)
+	wait("the Close button", chromedp.Click(chromedp.CSS(`tr#detail-`+id+` button[data-close-detail]`)))
+	poll("the row closed by its button, focus on its opener", closed)
+	marker(1)
+
 	open, err := s.ListPairs(ctx, db.PairQuery{ProgramID: prog.ID, EnrollmentID: mentee.ID})
 	if err != nil || len(open) != 1 || open[0].Status != db.PairActive || open[0].MentorName != partner {
 		t.Fatalf("stored pairs: %+v, %v", open, err)
 	}
 	pid := strconv.FormatInt(open[0].ID, 10)
 
-	// The pairs list: end the pair with a reason, in place.
+	// The pairs list, through the program's navigation: end the pair with
+	// a reason, in place.
 	wait("opening the pairs list",
-		chromedp.Click(chromedp.CSS(`.pair-suggestions a[href="/staff/programs/`+demo.ProgramSlug+`/pairs"]`)),
+		chromedp.Click(chromedp.CSS(`nav.program-nav a[href="/staff/programs/`+demo.ProgramSlug+`/pairs"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#pair-`+pid+` details.end-pair > summary`)),
 	)
 	browsertest.Axe(t, b, "the pairs list")
