@@ -87,6 +87,30 @@ func TestBrowserStaffPairs(t *testing.T) {
 
 	list := "/staff/programs/" + demo.ProgramSlug + "/participants"
 	wait("signing in and opening the table", openStaffTable(base)...)
+	browsertest.Axe(t, b, "the participant table")
+	// Sorting and paging swap the results in place; focus lands on their
+	// summary (in view), not on <body>.
+	onSummary := `document.activeElement && document.activeElement.id === "staff-count" &&
+		(() => { const r = document.activeElement.getBoundingClientRect(); return r.top >= -1 && r.bottom <= innerHeight; })()`
+	wait("sorting by another column", chromedp.Click(chromedp.CSS(`#staff-results thead th[aria-sort="none"] a`)))
+	poll("focus on the results summary after sorting", onSummary)
+	wait("the next page", chromedp.Click(chromedp.CSS(`#staff-results .pager a[rel=next]`)))
+	poll("focus on the results summary after paging", onSummary)
+	// The skip link leads to the results summary; from there the first
+	// person is a dozen Tabs away (the CSV link, the table region, the
+	// select-all box, the sort links, the row's box), not dozens.
+	tabs, err := chromedp.Run(b, chromedp.Evaluate[int](`(() => {
+		const focusable = [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")]
+			.filter(e => e.tabIndex >= 0 && !e.disabled && !e.hidden && e.getClientRects().length > 0);
+		const skip = document.querySelector('a.skip-link[href="#staff-count"]');
+		const first = document.querySelector('#staff-results tbody tr[id^="row-"] th a');
+		if (!skip || !first) return -1;
+		const after = focusable.filter(e => document.getElementById("staff-count").compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING);
+		return after.indexOf(first) + 1;
+	})()`))
+	if err != nil || tabs <= 0 || tabs > 12 {
+		t.Fatalf("Tabs from the results summary to the first participant: %d, %v", tabs, err)
+	}
 	wait("the unpaired mentees, narrowed to this one by name (a shared link of the filtered table)",
 		chromedp.Navigate(base+list+"?role=mentee&paired=no&q="+url.QueryEscape(mentee.FullName)),
 		chromedp.WaitVisible(chromedp.CSS(`#row-`+id)),

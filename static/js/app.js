@@ -48,6 +48,20 @@
     });
   });
 
+  // After sorting or paging the participant table (a link inside the
+  // results, swapped in place), focus and scroll go to the results'
+  // summary, so the next Tab continues in the results rather than at the
+  // top of the page. Filtering keeps focus in the filter being typed in.
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    var d = ev.detail || {};
+    var src = d.requestConfig && d.requestConfig.elt;
+    if (!d.target || d.target.id !== "staff-results" || !src || src.tagName !== "A") return;
+    var summary = document.getElementById("staff-count");
+    if (!summary) return;
+    summary.scrollIntoView({block: "start"});
+    summary.focus({preventScroll: true});
+  });
+
   // A participant opened inline in the table closes again: its Close
   // button (hidden without this script, where the row is a page of its
   // own), Escape inside it, or its opener pressed again. Focus returns to
