@@ -2,10 +2,10 @@ package staff_test
 
 import (
 	"context"
-	"fmt"
-	"html"
 	"encoding/csv"
 	"encoding/hex"
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
