@@ -156,6 +156,7 @@ var matrix = map[string]access{
 	"POST /staff/pairs/:id/accept":                           pairManagers,
 	"POST /staff/pairs/:id/end":                              pairManagers,
 	"POST /staff/pairs/:id/handled":                          pairManagers,
+	"POST /staff/pairs/:id/undo":                             pairManagers,
 	"GET /api/openapi.json":                                  everyone,
 	"GET /api/v1/programs":                                   viewers,
 	"GET /api/v1/programs/:slug/participants":                viewers,
@@ -444,8 +445,23 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			method, path, _ := strings.Cut(route, " ")
 			w.restore(t)
+			var undoPair *db.Pair
 			for _, p := range personas {
 				t.Run(route+"/"+p, func(t *testing.T) {
+					if route == "POST /staff/pairs/:id/undo" {
+						// An allowed undo deletes the pair: the next persona
+						// needs one again.
+						if orig, err := s.PairByID(context.Background(), w.pairID); err == nil {
+							undoPair = orig
+						} else if undoPair != nil {
+							again := &db.Pair{ProgramID: undoPair.ProgramID, MentorEnrollmentID: undoPair.MentorEnrollmentID,
+								MenteeEnrollmentID: undoPair.MenteeEnrollmentID, Status: db.PairProposed}
+							if err := s.CreatePair(context.Background(), again); err != nil {
+								t.Fatal(err)
+							}
+							w.pairID = again.ID
+						}
+					}
 					c := w.client(t, p)
 					req := httptest.NewRequest(method, w.path(path), strings.NewReader("_csrf="+c.CSRF))
 					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

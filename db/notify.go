@@ -123,11 +123,14 @@ type PairIntro struct {
 }
 
 // PairsToIntroduce lists active pairs started at or after since that have
-// fewer than two pair_intro notifications recorded, in id order.
+// fewer than two pair_intro notifications recorded, in id order. A pair
+// still inside its undo window (started after now less PairUndoWindow)
+// waits for the next run.
 func (s *Store) PairsToIntroduce(ctx context.Context, since time.Time) ([]*PairIntro, error) {
 	var out []*PairIntro
+	settled := s.now().Add(-PairUndoWindow)
 	err := s.pairPeople().
-		Where("pr.status = ? AND pr.started_at IS NOT NULL AND pr.started_at >= ?", PairActive, since).
+		Where("pr.status = ? AND pr.started_at IS NOT NULL AND pr.started_at >= ? AND pr.started_at <= ?", PairActive, since, settled).
 		Where("(SELECT COUNT(*) FROM notifications_sent AS ns WHERE ns.kind = ? AND ns.ref_id = pr.id) < 2", NotifyPairIntro).
 		OrderExpr("pr.id").Scan(ctx, &out)
 	return out, translate(err)

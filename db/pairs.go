@@ -15,6 +15,11 @@ const (
 	PairEnded    = "ended"
 )
 
+// PairUndoWindow is how long after "Pair" staff may undo it. The
+// introduction mails wait until it has passed, so an undone pair leaves
+// nobody told.
+const PairUndoWindow = 5 * time.Minute
+
 // Pair is a mentor and a mentee in one program. Score and Explanation are
 // what the pairing algorithm said when the pair was made, kept so staff can
 // later see why it was made even if the answers change.
@@ -196,6 +201,21 @@ func (s *Store) RecordPairHistory(ctx context.Context, hash string, programID in
 	h := &PairHistory{Hash: hash, ProgramID: programID, CreatedAt: s.now()}
 	_, err := s.w.NewInsert().Model(h).On("CONFLICT (hash) DO NOTHING").Exec(ctx)
 	return translate(err)
+}
+
+// ForgetPairHistory removes hash from the pair history: a pair undone
+// within its undo window, or ended as made by mistake, does not count as
+// the two having been paired before.
+func (s *Store) ForgetPairHistory(ctx context.Context, hash string) error {
+	_, err := s.w.NewDelete().Model((*PairHistory)(nil)).Where("hash = ?", hash).Exec(ctx)
+	return translate(err)
+}
+
+// DeletePair removes a pair outright (an undo). Nothing references pairs
+// by foreign key; the audit log keeps the pair's id.
+func (s *Store) DeletePair(ctx context.Context, id int64) error {
+	res, err := s.w.NewDelete().Model((*Pair)(nil)).Where("id = ?", id).Exec(ctx)
+	return expectOne(res, err)
 }
 
 // PairSeen reports whether hash is in the pair history.

@@ -311,6 +311,11 @@ func TestPairIntroductions(t *testing.T) {
 		w.at(time.Hour)
 		_, err := s.ActivatePair(w.ctx, pair.ID)
 		w.must(err)
+		// Inside the undo window nobody is told yet: staff may still undo.
+		w.at(time.Hour + db.PairUndoWindow - time.Second)
+		if n := w.run("pair-introductions", "introductions"); n != 0 {
+			t.Fatalf("introduced inside the undo window: %d", n)
+		}
 		w.at(2 * time.Hour)
 		if n := w.run("pair-introductions", "introductions"); n != 2 {
 			t.Fatalf("introductions = %d, want 2", n)

@@ -33,6 +33,7 @@ func Register(s *web.Server, sv *Service) {
 	r.Post("/staff/pairs/:id/accept", signedIn, h.accept)
 	r.Post("/staff/pairs/:id/end", signedIn, h.endOrRow)
 	r.Post("/staff/pairs/:id/handled", signedIn, h.handled)
+	r.Post("/staff/pairs/:id/undo", signedIn, h.undo)
 }
 
 func signedIn(c *fiber.Ctx) error {

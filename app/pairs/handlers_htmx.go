@@ -60,6 +60,8 @@ func (h handlers) createOrPair(c *fiber.Ctx) error {
 		return err
 	}
 	data["Message"] = row.MenteeName + " is paired with " + row.MentorName + "."
+	data["PairID"], data["UndoUntil"] = pair.ID, untilText(pair.CreatedAt)
+	data["UndoBack"] = "/staff/programs/" + p.Slug + "/participants/" + idString(viewer) + "/suggestions?as=" + side
 	pairChanged(c, pair)
 	return h.s.Render(c, "pages/pairs_suggestions", "partials/pairs_created", data)
 }
@@ -77,7 +79,7 @@ func (h handlers) endOrRow(c *fiber.Ctx) error {
 	field := reasonField(pair.ID)
 	form := web.NewForm(nil)
 	justEnded := false
-	reason, msg := CleanReason(c.FormValue("reason"))
+	reason, msg := endReason(c)
 	if msg != "" {
 		form = web.NewForm(map[string]string{field: c.FormValue("reason")})
 		form.Add(field, msg)
@@ -127,6 +129,7 @@ func (h handlers) pairRow(c *fiber.Ctx, programID, id int64) (*pairRow, error) {
 		MentorName: v.MentorName, MenteeName: v.MenteeName, Score: score(v.Score), Explanation: v.Explanation,
 		Created: when(&v.CreatedAt), Started: when(v.StartedAt), Ended: when(v.EndedAt), EndReason: v.EndReason,
 		CreatedBy: v.CreatorName, ReasonField: reasonField(v.ID),
+		Undoable: Undoable(&v.Pair, h.s.Store().Now()), UndoUntil: untilText(v.CreatedAt),
 	}, nil
 }
 

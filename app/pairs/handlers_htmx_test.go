@@ -607,6 +607,9 @@ func TestEndPairInPlace(t *testing.T) {
 			in: []string{"Keep the reason to 500 characters or fewer (it has 501).", `value="` + long + `"`}, keepForm: true},
 		{name: "htmx with control characters", who: coord, status0: db.PairActive, reason: "a\u0085b", mode: hxHTMX, status: 422, shape: hxPartial,
 			in: []string{"Use plain text."}, keepForm: true},
+		// Control characters are refused before any handler, for every route.
+		{name: "htmx with a C0 control character", who: coord, status0: db.PairActive, reason: "a\x07b", mode: hxHTMX, status: 400, shape: hxPartial,
+			retarget: "#flash", in: []string{"contains a control character"}},
 		{name: "no reason without htmx is the whole page", who: coord, status0: db.PairActive, reason: "", mode: hxPlain, status: 422, shape: hxFull,
 			in: []string{"Say why the pair ends.", `aria-invalid="true"`, "Pairs"}},
 		{name: "htmx, already ended", who: coord, status0: db.PairActive, reason: "again", mode: hxHTMX, status: 409, shape: hxPartial,

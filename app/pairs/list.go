@@ -14,6 +14,7 @@ import (
 	"cohort/app/apperr"
 	"cohort/app/health"
 	"cohort/app/pairing"
+	"cohort/app/staffnav"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -21,9 +22,11 @@ import (
 // doneMessages are the confirmations a redirect may ask for; anything else
 // in ?done= is ignored, so the query string cannot put text on the page.
 var doneMessages = map[string]string{
-	"created":  "Pair created. It is active now.",
+	"created":  "Pair created. It is active now; you can undo it for a few minutes, before anyone is told.",
+	"undone":   "Pair undone. It was removed, and the two may still be paired with each other.",
 	"accepted": "Pair accepted. It is active now.",
 	"ended":    "Pair ended.",
+	"mistake":  "Pair ended as made by mistake. The two may be paired with each other again.",
 	"proposal": "The chosen pairs were created. They are active now.",
 	"handled":  "Marked handled. Answers saved from now on count again.",
 }
@@ -46,7 +49,9 @@ type pairRow struct {
 	HealthReasons []string
 	// Table is the table a re-rendered row goes back into (the status it
 	// had when the page showed it).
-	Table string
+	Table     string
+	Undoable  bool   // inside its undo window
+	UndoUntil string // when the undo window closes
 }
 
 // option is one entry of a person select.
@@ -106,6 +111,7 @@ func (h handlers) renderList(c *fiber.Ctx, p *db.Program, form, endForm *web.For
 			Created: when(&v.CreatedAt), Started: when(v.StartedAt), Ended: when(v.EndedAt), EndReason: v.EndReason,
 			CreatedBy: v.CreatorName, ReasonField: reasonField(v.ID),
 			Health: hr.State, HealthLabel: hr.State.Label(), HealthReasons: hr.Reasons,
+			Undoable: Undoable(&v.Pair, h.s.Store().Now()), UndoUntil: untilText(v.CreatedAt),
 		})
 	}
 	pool, err := h.sv.LoadPool(ctx, p)
@@ -125,11 +131,16 @@ func (h handlers) renderList(c *fiber.Ctx, p *db.Program, form, endForm *web.For
 		mentees = append(mentees, option{e.ID, label})
 	}
 	data := fiber.Map{
-		"Title": "Pairs · " + p.Name, "Nav": "staff", "PairsNav": "pairs", "Program": p,
+		"Title": "Pairs · " + p.Name, "Nav": "staff", "Program": p,
 		"Proposed": groups[db.PairProposed], "Active": groups[db.PairActive], "Ended": groups[db.PairEnded],
 		"Mentors": mentors, "Mentees": mentees, "Form": form, "EndForm": endForm, "Refusals": refused,
 		"MaxReason": MaxEndReason, "HealthStates": health.States, "HealthFilter": only,
 	}
+	nav, err := staffnav.For(c, h.s, p, "pairs")
+	if err != nil {
+		return err
+	}
+	data["ProgramNav"] = nav
 	if flash != nil {
 		data["Flash"] = flash
 	}
@@ -217,7 +228,7 @@ func (h handlers) end(c *fiber.Ctx) error {
 		return err
 	}
 	field := reasonField(pair.ID)
-	reason, msg := CleanReason(c.FormValue("reason"))
+	reason, msg := endReason(c)
 	if msg != "" {
 		form := web.NewForm(map[string]string{field: c.FormValue("reason")})
 		form.Add(field, msg)
@@ -231,7 +242,55 @@ func (h handlers) end(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if IsMistake(reason) {
+		return redirect(c, pairsURL(p.Slug)+"?done=mistake")
+	}
 	return redirect(c, pairsURL(p.Slug)+"?done=ended")
+}
+
+// endReason is the reason of an end form: what staff typed, or with the
+// "made by mistake" button ReasonMistake, followed by what they typed if
+// anything. msg is the problem, if any.
+func endReason(c *fiber.Ctx) (reason, msg string) {
+	typed := c.FormValue("reason")
+	if c.FormValue("mistake") != "" && !IsMistake(typed) {
+		if strings.TrimSpace(typed) == "" {
+			typed = ReasonMistake
+		} else {
+			typed = ReasonMistake + ": " + strings.TrimSpace(typed)
+		}
+	}
+	return CleanReason(typed)
+}
+
+// untilText is when the undo window of a pair made at created closes.
+func untilText(created time.Time) string {
+	return created.Add(db.PairUndoWindow).UTC().Format("15:04") + " UTC"
+}
+
+// undo removes a pair made moments ago (see Service.Undo). Afterwards
+// staff return to the suggestions they paired from, or the pairs list.
+func (h handlers) undo(c *fiber.Ctx) error {
+	pair, p, err := h.managedPair(c)
+	if err != nil {
+		return err
+	}
+	_, err = h.sv.Undo(c.UserContext(), actor(c), p, pair.ID)
+	if errors.Is(err, ErrUndoExpired) {
+		return apperr.Wrap(err, apperr.Conflict, "This pair can no longer be undone: the few minutes for that have passed. End it instead, with the reason \""+ReasonMistake+"\" if it should not have been made.")
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	pairChanged(c, pair)
+	back := c.FormValue("back")
+	if prefix := "/staff/programs/" + p.Slug + "/participants/"; strings.HasPrefix(back, prefix) && !strings.ContainsAny(back, "\\\r\n") && !strings.Contains(back, "//") {
+		return redirect(c, back)
+	}
+	return redirect(c, pairsURL(p.Slug)+"?done=undone")
 }
 
 // CleanReason trims an end reason and checks it: required, plain text, at

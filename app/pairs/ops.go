@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"time"
 
 	"cohort/app/pairing"
@@ -169,8 +170,22 @@ func (sv *Service) Accept(ctx context.Context, a Actor, program *db.Program, pai
 	return out, refused, nil
 }
 
+// ReasonMistake is the end reason of a pair that should never have been
+// made. A reason that starts with it (any case) ends the pair without
+// counting the two as paired before: their pair history entry is removed.
+// Ending for any other reason keeps it, so they are never paired again.
+const ReasonMistake = "Made by mistake"
+
+// IsMistake reports whether an end reason says the pair was made by
+// mistake.
+func IsMistake(reason string) bool {
+	r := strings.TrimSpace(reason)
+	return len(r) >= len(ReasonMistake) && strings.EqualFold(r[:len(ReasonMistake)], ReasonMistake)
+}
+
 // End ends a proposed or active pair with a reason; ErrEnded if it has
-// ended already.
+// ended already. A reason that IsMistake also forgets the pair history
+// entry, so the two may be paired again.
 func (sv *Service) End(ctx context.Context, a Actor, program *db.Program, pairID int64, reason string) (*db.Pair, error) {
 	var out *db.Pair
 	err := sv.store.InTx(ctx, func(ctx context.Context, tx *db.Store) error {
@@ -185,12 +200,82 @@ func (sv *Service) End(ctx context.Context, a Actor, program *db.Program, pairID
 		if out, err = tx.EndPair(ctx, pairID, reason); err != nil {
 			return err
 		}
-		return record(ctx, tx, a, ActionEnd, out, map[string]any{"reason": reason, "was": was})
+		details := map[string]any{"reason": reason, "was": was}
+		if IsMistake(reason) {
+			details["mistake"] = true
+			// Only an active pair wrote an entry; a proposed one must not
+			// erase another pair's.
+			if was == db.PairActive {
+				if err := sv.forget(ctx, tx, program.ID, pairID); err != nil {
+					return err
+				}
+			}
+		}
+		return record(ctx, tx, a, ActionEnd, out, details)
 	})
 	if errors.Is(err, db.ErrConflict) {
 		err = ErrEnded
 	}
 	return out, err
+}
+
+// ErrUndoExpired means the undo window of a pair has passed (or it was
+// not made by "Pair" at all): it can only be ended.
+var ErrUndoExpired = errors.New("pair can no longer be undone")
+
+// Undoable reports whether a pair can still be undone at now: open, and
+// made less than db.PairUndoWindow ago.
+func Undoable(p *db.Pair, now time.Time) bool {
+	return p.Status != db.PairEnded && now.Sub(p.CreatedAt) < db.PairUndoWindow
+}
+
+// Undo removes a pair made moments ago, as if it had never been made: the
+// row and its pair history entry go (so the two are not "paired before"),
+// and the audit log records pair.undo. The introduction mails wait out the
+// same window, so nobody was told. ErrUndoExpired once the window has
+// passed or the pair has ended.
+func (sv *Service) Undo(ctx context.Context, a Actor, program *db.Program, pairID int64) (*db.Pair, error) {
+	var out *db.Pair
+	err := sv.store.InTx(ctx, func(ctx context.Context, tx *db.Store) error {
+		if err := tx.LockPairing(ctx, program.ID); err != nil {
+			return err
+		}
+		p, err := tx.PairByID(ctx, pairID)
+		if err != nil {
+			return err
+		}
+		if p.ProgramID != program.ID {
+			return db.ErrNotFound
+		}
+		if !Undoable(p, tx.Now()) {
+			return ErrUndoExpired
+		}
+		if p.Status == db.PairActive {
+			if err := sv.forget(ctx, tx, program.ID, p.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeletePair(ctx, p.ID); err != nil {
+			return err
+		}
+		out = p
+		return record(ctx, tx, a, ActionUndo, p, nil)
+	})
+	return out, err
+}
+
+// forget removes the pair history entry of pair id. Only this pair can
+// have written it: a pair is refused while the entry exists, either way
+// round.
+func (sv *Service) forget(ctx context.Context, tx *db.Store, programID, id int64) error {
+	vs, err := tx.ListPairs(ctx, db.PairQuery{ProgramID: programID, ID: id})
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		return db.ErrNotFound
+	}
+	return tx.ForgetPairHistory(ctx, HistoryHash(sv.secret, vs[0].MentorEmail, vs[0].MenteeEmail))
 }
 
 // Pick is one pair of a proposal that staff chose to accept.

@@ -357,6 +357,10 @@ func TestAcceptAndEnd(t *testing.T) {
 				}
 			})
 		}
+		// Control characters are refused before any handler, for every route.
+		if res := c.PostForm(endURL, url.Values{"reason": {"a\x00b"}}); res.StatusCode != 400 || !strings.Contains(text(res), "contains a control character") {
+			t.Fatalf("end with a control character = %d: %s", res.StatusCode, res.Body)
+		}
 		res = c.PostForm(endURL, url.Values{"reason": {"  Bo changed teams  "}})
 		if res.StatusCode != 303 || res.Header.Get("Location") != f.pairsURL()+"?done=ended" {
 			t.Fatalf("end = %d: %s", res.StatusCode, res.Body)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cohort/app/staffnav"
 	"cohort/db"
 )
 
@@ -57,10 +58,15 @@ func (h handlers) renderProposal(c *fiber.Ctx, p *db.Program, refused []Outcome,
 		}
 	}
 	data := fiber.Map{
-		"Title": "Proposal · " + p.Name, "Nav": "staff", "PairsNav": "proposal", "Program": p, "Pairs": rows, "Total": score(prop.Total),
+		"Title": "Proposal · " + p.Name, "Nav": "staff", "Program": p, "Pairs": rows, "Total": score(prop.Total),
 		"Unmatched": unmatched, "FreeMentors": len(pool.FreeMentors()), "FreeMentees": len(pool.FreeMentees()),
 		"Refused": refused, "FormError": formError,
 	}
+	nav, err := staffnav.For(c, h.s, p, "proposal")
+	if err != nil {
+		return err
+	}
+	data["ProgramNav"] = nav
 	return h.s.Render(c, "pages/pairs_proposal", "partials/pairs_proposal", data)
 }
 

@@ -26,6 +26,7 @@ const (
 	ActionCreate = "pair.create"
 	ActionAccept = "pair.accept"
 	ActionEnd    = "pair.end"
+	ActionUndo   = "pair.undo"
 )
 
 // SubjectPair is the audit subject type of events about a pair.

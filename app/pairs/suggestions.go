@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"cohort/app/staffnav"
 	"cohort/db"
 )
 
@@ -51,10 +52,15 @@ func (h handlers) suggestions(c *fiber.Ctx) error {
 		}
 	}
 	data := fiber.Map{
-		"Title": "Suggestions for " + target.Name() + " · " + p.Name, "Nav": "staff", "PairsNav": "", "Program": p, "Target": target,
+		"Title": "Suggestions for " + target.Name() + " · " + p.Name, "Nav": "staff", "Program": p, "Target": target,
 		"TargetName": target.Name(), "Side": side, "Both": target.IsMentor && target.IsMentee,
 		"CanPair": Pairable(target.Status),
 	}
+	nav, err := staffnav.For(c, h.s, p, "participants")
+	if err != nil {
+		return err
+	}
+	data["ProgramNav"] = nav
 	if !Pairable(target.Status) {
 		data["Note"] = fmt.Sprintf("%s's enrollment is %s: it can be paired once it is submitted or approved.", target.Name(), target.Status)
 	}

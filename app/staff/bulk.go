@@ -8,6 +8,7 @@ import (
 
 	"cohort/app/apperr"
 	"cohort/app/authz"
+	"cohort/app/staffnav"
 	"cohort/app/web"
 )
 
@@ -53,6 +54,9 @@ func (h *handlers) bulk(c *fiber.Ctx) error {
 	if n != len(ids) {
 		return apperr.New(apperr.Invalid, "Some of the selected participants are not in this program. Nothing was changed.")
 	}
+	if to == "declined" && c.FormValue("confirm") != "yes" {
+		return h.confirmDecline(c, sc, ids)
+	}
 	changed, skipped, err := h.decide(ctx, c, sc, ids, to, false)
 	if err != nil {
 		return err
@@ -79,3 +83,21 @@ func (h *handlers) bulk(c *fiber.Ctx) error {
 }
 
 var pastTense = map[string]string{"approved": "approved", "waitlisted": "waitlisted", "declined": "declined"}
+
+// confirmDecline asks before declining a selection: a page (or, with htmx,
+// the results region) naming how many, whose button posts the same
+// selection again with confirm=yes. It works the same without JavaScript.
+func (h *handlers) confirmDecline(c *fiber.Ctx, sc *scope, ids []int64) error {
+	q := postedView(c)
+	data := fiber.Map{
+		"Title": "Decline participants? · " + sc.p.Name, "Nav": "staff", "Program": sc.p,
+		"IDs": ids, "N": len(ids), "Noun": plural(len(ids), "participant", "participants"),
+		"View": c.FormValue("view"), "Base": sc.base(), "ListURL": sc.base() + qs(q),
+	}
+	nav, err := staffnav.For(c, h.s, sc.p, "participants")
+	if err != nil {
+		return err
+	}
+	data["ProgramNav"] = nav
+	return h.s.Render(c, "pages/staff_bulk_confirm", "partials/staff_bulk_confirm", data)
+}

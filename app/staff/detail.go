@@ -19,6 +19,7 @@ import (
 	"cohort/app/features"
 	"cohort/app/forms"
 	"cohort/app/participants"
+	"cohort/app/staffnav"
 	"cohort/app/web"
 	"cohort/db"
 )
@@ -188,6 +189,9 @@ func (h *handlers) detailData(c *fiber.Ctx, sc *scope, id int64, q participants.
 		if ok {
 			data["Suggestions"] = "/staff/programs/" + sc.p.Slug + "/participants/" + idText + "/suggestions"
 		}
+	}
+	if data["ProgramNav"], err = staffnav.For(c, h.s, sc.p, "participants"); err != nil {
+		return nil, err
 	}
 	return data, nil
 }

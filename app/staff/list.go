@@ -10,6 +10,7 @@ import (
 
 	"cohort/app/authz"
 	"cohort/app/participants"
+	"cohort/app/staffnav"
 	"cohort/app/web"
 )
 
@@ -115,6 +116,9 @@ func (h *handlers) tableData(c *fiber.Ctx, sc *scope, q participants.Query, form
 	}
 	if pg.Next != nil {
 		data["NextPage"] = base + qs(q.WithAfter(*pg.Next))
+	}
+	if data["ProgramNav"], err = staffnav.For(c, h.s, sc.p, "participants"); err != nil {
+		return nil, err
 	}
 	return data, nil
 }

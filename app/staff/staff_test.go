@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/hex"
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -579,7 +581,25 @@ func TestBulk(t *testing.T) {
 				t.Fatal("a refused bulk changed something")
 			}
 		}
-		res = htmxPost(c, listURL+"/bulk", url.Values{"action": {"decline"}, "id": ids(f.formula, f.hours, f.draft), "view": {"q=example"}})
+		// Declining asks first, with or without JavaScript: nothing changes
+		// until the confirmation's own button posts the selection again.
+		for name, post := range map[string]func(string, url.Values) *apptest.Response{
+			"no JS": c.PostForm,
+			"htmx":  func(p string, v url.Values) *apptest.Response { return htmxPost(c, p, v) },
+		} {
+			res = post(listURL+"/bulk", url.Values{"action": {"decline"}, "id": ids(f.formula, f.hours, f.draft), "view": {"q=example"}})
+			body := html.UnescapeString(res.Body)
+			if res.StatusCode != 200 || !strings.Contains(body, "Decline 3 participants?") || !strings.Contains(body, `name="confirm" value="yes"`) ||
+				!strings.Contains(body, fmt.Sprintf(`name="id" value="%d"`, f.hours)) || !strings.Contains(body, `href="`+listURL+`?q=example"`) {
+				t.Fatalf("%s decline without confirmation: %d %.600s", name, res.StatusCode, body)
+			}
+			for _, id := range f.submitted {
+				if e, _, _ := s.ProgramEnrollment(ctx, f.programID, id); e.Status != db.StatusSubmitted {
+					t.Fatalf("%s: an unconfirmed decline changed something", name)
+				}
+			}
+		}
+		res = htmxPost(c, listURL+"/bulk", url.Values{"action": {"decline"}, "confirm": {"yes"}, "id": ids(f.formula, f.hours, f.draft), "view": {"q=example"}})
 		if res.StatusCode != 200 || !strings.Contains(res.Body, "2 participants declined. 1 skipped") || !strings.Contains(res.Body, `id="flash"`) {
 			t.Fatalf("bulk: %d %.300s", res.StatusCode, res.Body)
 		}

@@ -25,6 +25,88 @@
     }
   });
 
+  // "Select all" boxes (data-select-all: a selector of the boxes they
+  // rule) are hidden without this script; with it they show, check or
+  // clear every box they rule, and follow them when one is changed.
+  function showSelectAll(root) {
+    root.querySelectorAll("input[data-select-all]").forEach(function (all) { all.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showSelectAll(document); });
+  document.addEventListener("htmx:afterSettle", function () { showSelectAll(document); });
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.matches && el.matches("input[data-select-all]")) {
+      document.querySelectorAll(el.dataset.selectAll).forEach(function (box) { box.checked = el.checked; });
+      return;
+    }
+    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      var boxes = document.querySelectorAll(all.dataset.selectAll);
+      if (!Array.prototype.some.call(boxes, function (b) { return b === el; })) return;
+      var on = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+      all.checked = on === boxes.length;
+      all.indeterminate = on > 0 && on < boxes.length;
+    });
+  });
+
+  // After sorting or paging the participant table (a link inside the
+  // results, swapped in place), focus and scroll go to the results'
+  // summary, so the next Tab continues in the results rather than at the
+  // top of the page. Filtering keeps focus in the filter being typed in.
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    var d = ev.detail || {};
+    var src = d.requestConfig && d.requestConfig.elt;
+    if (!d.target || d.target.id !== "staff-results" || !src || src.tagName !== "A") return;
+    var summary = document.getElementById("staff-count");
+    if (!summary) return;
+    summary.scrollIntoView({block: "start"});
+    summary.focus({preventScroll: true});
+  });
+
+  // A participant opened inline in the table closes again: its Close
+  // button (hidden without this script, where the row is a page of its
+  // own), Escape inside it, or its opener pressed again. Focus returns to
+  // the opener, whose aria-expanded follows the row after every swap.
+  function syncOpeners() {
+    document.querySelectorAll("[data-detail-opener]").forEach(function (a) {
+      var row = document.getElementById("detail-" + a.dataset.detailOpener);
+      a.setAttribute("aria-expanded", row && row.classList.contains("participant-detail") ? "true" : "false");
+    });
+    document.querySelectorAll("[data-close-detail]").forEach(function (b) { b.hidden = false; });
+  }
+  function closeDetail(id) {
+    var row = document.getElementById("detail-" + id);
+    if (!row || !row.classList.contains("participant-detail")) return false;
+    var slot = document.createElement("tr");
+    slot.id = "detail-" + id;
+    slot.className = "detail-slot";
+    slot.hidden = true;
+    row.replaceWith(slot);
+    syncOpeners();
+    var opener = document.getElementById("name-" + id);
+    if (opener) opener.focus();
+    return true;
+  }
+  document.addEventListener("DOMContentLoaded", syncOpeners);
+  document.addEventListener("htmx:afterSettle", syncOpeners);
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[data-close-detail]");
+    if (b) closeDetail(b.dataset.closeDetail);
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    // Escape in a text box is the text box's (a half-typed note stays).
+    if (ev.target.matches && ev.target.matches("textarea, input[type=text], input[type=search]")) return;
+    var row = ev.target.closest && ev.target.closest("tr.participant-detail");
+    if (row && closeDetail(row.id.slice("detail-".length))) ev.preventDefault();
+  });
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var a = ev.detail && ev.detail.elt;
+    if (a && a.dataset && a.dataset.detailOpener && a.getAttribute("aria-expanded") === "true") {
+      ev.preventDefault();
+      closeDetail(a.dataset.detailOpener);
+    }
+  });
+
   // On a full page load, focus the error summary, or a confirmation the
   // page marks for attention, so it is announced first.
   document.addEventListener("DOMContentLoaded", function () {
