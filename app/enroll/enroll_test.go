@@ -297,7 +297,7 @@ func TestEditWithdrawAndAudit(t *testing.T) {
 		if err != nil || len(evs) != 1 || !strings.Contains(fmt.Sprint(evs[0].Details), "10:00") {
 			t.Fatalf("edit audit = %+v, %v", evs, err)
 		}
-		if res := c.PostForm(enr+"/withdraw", url.Values{"reason": {"Moving teams"}}); res.StatusCode != http.StatusSeeOther {
+		if res := c.PostForm(enr+"/withdraw", url.Values{"reason": {"Moving teams"}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("withdraw = %d", res.StatusCode)
 		}
 		e := enrollmentOf(t, s, enr)
@@ -451,6 +451,18 @@ func TestApplicationEligibilityAndUploads(t *testing.T) {
 			if !strings.Contains(status.Body, want) {
 				t.Errorf("status page lacks %q", want)
 			}
+		}
+		// Declined, the page says one thing: not "you qualify" beside it.
+		if _, err := s.UpdateEnrollment(t.Context(), enrollmentOf(t, s, enr).ID, func(e *db.Enrollment) error {
+			e.Status = db.StatusDeclined
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		declined := c.Get(enr).Body
+		if strings.Contains(declined, "you qualify") || strings.Contains(declined, "What you qualify for") ||
+			!strings.Contains(declined, "could not accept you this time") {
+			t.Errorf("declined status page is not one message: %s", declined)
 		}
 	})
 }
