@@ -444,6 +444,16 @@ func TestApplicationEligibilityAndUploads(t *testing.T) {
 		if a := enrollmentOf(t, s, enr).Answers["proof_of_income"]; a != fmt.Sprint(us[0].ID) {
 			t.Fatalf("file answer after re-save = %v", a)
 		}
+		// The review names the file (not its id), links to it, and says
+		// "(optional)" once.
+		review := c.Get(enr + "/review").Body
+		if !strings.Contains(review, `<a href="`+file+`">proof.pdf</a>`) || strings.Contains(review, "(optional) (optional)") {
+			t.Errorf("review does not show the upload by name with a link: %s", review)
+		}
+		if step := c.Get(enr + "/steps/contact").Body; strings.Count(step, "(optional)") > strings.Count(step, "</label>") ||
+			strings.Contains(step, "(optional) <span class=\"muted\">(optional)") {
+			t.Errorf("the file label says (optional) twice")
+		}
 		sub := c.PostForm(enr+"/submit", nil)
 		status := c.Get(sub.Header.Get("Location"))
 		for _, want := range []string{"What you qualify for", "Reduced transit fare</strong>: you qualify", "Affordable Connectivity</strong>: you qualify",

@@ -3,6 +3,8 @@ package enroll
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +72,12 @@ func (h *handlers) status(c *fiber.Ctx) error {
 	return h.s.Render(c, "pages/enroll_status", "", data)
 }
 
-type reviewRow struct{ Label, Value string }
+type reviewRow struct {
+	Label, Value string
+	// Link, for an uploaded file, opens it (served only to its owner and
+	// the program's staff).
+	Link string
+}
 
 type reviewStep struct {
 	Key, Title, Link string
@@ -96,6 +103,15 @@ func (h *handlers) renderReview(c *fiber.Ctx, o *own, problems map[string][]form
 	now := h.s.Store().Now()
 	answers := o.answers()
 	form := web.NewForm(nil)
+	// An upload's answer is its id: the member reads the file's name.
+	files := map[string]*db.Upload{}
+	if us, err := h.s.Store().UploadsForEnrollment(c.UserContext(), o.e.ID); err != nil {
+		return err
+	} else {
+		for _, u := range us {
+			files[strconv.FormatInt(u.ID, 10)] = u
+		}
+	}
 	var steps []reviewStep
 	for _, st := range o.def.Steps() {
 		rs := reviewStep{Key: st.Key, Title: st.Title, Link: o.stepLink(st.Key)}
@@ -103,7 +119,13 @@ func (h *handlers) renderReview(c *fiber.Ctx, o *own, problems map[string][]form
 			if !o.def.Visible(f, answers) {
 				continue
 			}
-			rs.Rows = append(rs.Rows, reviewRow{Label: f.Label, Value: forms.Display(o.def, f, answers, now)})
+			row := reviewRow{Label: f.Label, Value: forms.Display(o.def, f, answers, now)}
+			if f.Type == forms.TypeFile {
+				if u, ok := files[fmt.Sprint(answers[f.Key])]; ok {
+					row.Value, row.Link = u.Filename, "/uploads/"+strconv.FormatInt(u.ID, 10)
+				}
+			}
+			rs.Rows = append(rs.Rows, row)
 		}
 		for _, p := range problems[st.Key] {
 			form.Add(st.Key, st.Title+": "+p.Message)
