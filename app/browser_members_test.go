@@ -31,6 +31,7 @@ func TestBrowserMemberDecisionAndRejoin(t *testing.T) {
 				t.Fatal(err)
 			}
 			prog := &db.Program{Slug: "bt-members", Name: "Browser members", Kind: "mentoring", FormKey: "mentoring",
+				Description: "Members hear what the program team decides.",
 				Settings: db.ProgramSettings{Flags: map[string]bool{}}}
 			if err := s.CreateProgram(ctx, prog); err != nil {
 				t.Fatal(err)
@@ -65,6 +66,10 @@ func TestBrowserMemberDecisionAndRejoin(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`input[name="email"][value="`+demo.MemberEmail+`"]`)),
 				chromedp.Click(chromedp.CSS(`.dev-login button[type=submit]`)),
 				chromedp.WaitVisible(chromedp.CSS(`#me-title`)),
+				// A program card is a link as a whole: a click on its
+				// description opens the program.
+				chromedp.Click(chromedp.CSS(`ul.cards li.card:has(a[href="/programs/bt-members"]) p:last-child`)),
+				chromedp.WaitVisible(chromedp.CSS(`#program-title`)),
 				chromedp.Navigate(status),
 				chromedp.WaitVisible(chromedp.CSS(`#decision`)),
 			)
