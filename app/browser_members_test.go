@@ -32,7 +32,7 @@ func TestBrowserMemberDecisionAndRejoin(t *testing.T) {
 			}
 			prog := &db.Program{Slug: "bt-members", Name: "Browser members", Kind: "mentoring", FormKey: "mentoring",
 				Description: "Members hear what the program team decides.",
-				Settings: db.ProgramSettings{Flags: map[string]bool{}}}
+				Settings:    db.ProgramSettings{Flags: map[string]bool{}}}
 			if err := s.CreateProgram(ctx, prog); err != nil {
 				t.Fatal(err)
 			}
