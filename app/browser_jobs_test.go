@@ -102,6 +102,12 @@ func TestBrowserJobsSwitchOffAndRunNow(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`#job-draft-reminders[data-enabled="true"] .job-toggle`)),
 			chromedp.WaitVisible(chromedp.CSS(`#job-housekeeping .job-run`)),
 		)
+		// At 1280 px every job name stays on one line (an inline element
+		// broken across lines has one client rect per line).
+		if whole, err := chromedp.Run(b, chromedp.Evaluate[bool](
+			`[...document.querySelectorAll(".job-row th code")].every(c => c.getClientRects().length === 1)`)); err != nil || !whole {
+			t.Fatalf("a job name breaks across lines at 1280 px (%v)", err)
+		}
 		if got := text(`#job-draft-reminders .job-status`); got != "on" {
 			t.Fatalf("draft-reminders status before: %q, want on", got)
 		}

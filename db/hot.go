@@ -39,7 +39,7 @@ const (
 // hotSQL is each read with Postgres placeholders; SQLite takes the same
 // numbered parameters as ?1, ?2.
 var hotSQL = [hotCount]string{
-	hotSession: "SELECT s.data, s.expires_at, p.id, p.email, p.name, p.role, p.status, p.created_at, p.updated_at, p.last_login_at " +
+	hotSession: "SELECT s.data, s.expires_at, p.id, p.email, p.name, p.role, p.status, p.created_at, p.updated_at, p.last_login_at, p.self_registered " +
 		"FROM sessions AS s LEFT JOIN people AS p ON p.id = s.person_id WHERE s.id = $1",
 	// The same with the enrollment $2 when it is that person's: an
 	// enrollment page's whole read in one query. The columns are filled in
@@ -47,7 +47,7 @@ var hotSQL = [hotCount]string{
 	hotSessionEnrollment: "SELECT s.data AS s_data, s.expires_at AS s_expires_at, %s, %s FROM sessions AS s " +
 		"LEFT JOIN people AS p ON p.id = s.person_id " +
 		"LEFT JOIN enrollments AS e ON e.id = $2 AND e.person_id = s.person_id WHERE s.id = $1",
-	hotPerson: "SELECT id, email, name, role, status, created_at, updated_at, last_login_at FROM people WHERE id = $1",
+	hotPerson: "SELECT id, email, name, role, status, created_at, updated_at, last_login_at, self_registered FROM people WHERE id = $1",
 	hotStamp: "SELECT (SELECT COALESCE(SUM(n), 0) FROM staff_versions WHERE program_id = $1), " +
 		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1), " +
 		"(SELECT COUNT(*) FROM pairs WHERE program_id = $1 AND status = $2), " +
@@ -144,8 +144,9 @@ func (h *hotStmts) session(ctx context.Context, s *Store, key string, enrollment
 	var exp, created, updated, last sql.NullTime
 	var id sql.NullInt64
 	var email, name, role, status sql.NullString
+	var selfReg sql.NullBool
 	err := h.stmts[hotSession].QueryRowContext(ctx, sessionKey(key)).
-		Scan(&data, &exp, &id, &email, &name, &role, &status, &created, &updated, &last)
+		Scan(&data, &exp, &id, &email, &name, &role, &status, &created, &updated, &last, &selfReg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil, nil
 	}
@@ -159,7 +160,7 @@ func (h *hotStmts) session(ctx context.Context, s *Store, key string, enrollment
 		return data, nil, nil, nil
 	}
 	p := &Person{ID: id.Int64, Email: email.String, Name: name.String, Role: role.String, Status: status.String,
-		CreatedAt: created.Time, UpdatedAt: updated.Time}
+		CreatedAt: created.Time, UpdatedAt: updated.Time, SelfRegistered: selfReg.Bool}
 	if last.Valid {
 		p.LastLoginAt = &last.Time
 	}
@@ -205,7 +206,7 @@ func (h *hotStmts) sessionEnrollment(ctx context.Context, s *Store, key string, 
 func (h *hotStmts) person(ctx context.Context, id int64) (*Person, error) {
 	p := new(Person)
 	var last sql.NullTime
-	err := h.stmts[hotPerson].QueryRowContext(ctx, id).Scan(&p.ID, &p.Email, &p.Name, &p.Role, &p.Status, &p.CreatedAt, &p.UpdatedAt, &last)
+	err := h.stmts[hotPerson].QueryRowContext(ctx, id).Scan(&p.ID, &p.Email, &p.Name, &p.Role, &p.Status, &p.CreatedAt, &p.UpdatedAt, &last, &p.SelfRegistered)
 	if err != nil {
 		return nil, translate(err)
 	}

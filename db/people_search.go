@@ -16,6 +16,17 @@ import (
 // and Postgres's lower() under the "C" collation does the same, so both
 // databases return the same rows whatever the server's locale.
 func (s *Store) SearchPeople(ctx context.Context, q string, limit int) ([]*Person, error) {
+	ps, _, err := s.searchPeople(ctx, q, 0, limit, false)
+	return ps, err
+}
+
+// SearchPeoplePage is SearchPeople from offset (an admin's page of the
+// list), with the total number of people matching.
+func (s *Store) SearchPeoplePage(ctx context.Context, q string, offset, limit int) ([]*Person, int, error) {
+	return s.searchPeople(ctx, q, offset, limit, true)
+}
+
+func (s *Store) searchPeople(ctx context.Context, q string, offset, limit int, count bool) ([]*Person, int, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
@@ -26,7 +37,11 @@ func (s *Store) SearchPeople(ctx context.Context, q string, limit int) ([]*Perso
 		email, name = `email COLLATE "C"`, `name COLLATE "C"`
 	}
 	var ps []*Person
-	sel := s.r.NewSelect().Model(&ps).OrderExpr(email).Limit(int64(limit))
+	// id breaks ties, so pages neither repeat nor skip anyone.
+	sel := s.r.NewSelect().Model(&ps).OrderExpr(email).Order("id").Limit(int64(limit))
+	if offset > 0 {
+		sel.Offset(int64(offset))
+	}
 	if q = strings.TrimSpace(q); q != "" {
 		pattern := "%" + escapeLike(asciiLower(q)) + "%"
 		email, name := "lower("+email+")", "lower("+name+")"
@@ -36,8 +51,12 @@ func (s *Store) SearchPeople(ctx context.Context, q string, limit int) ([]*Perso
 			return q.Where(email+" LIKE ? ESCAPE '!'", pattern).WhereOr(name+" LIKE ? ESCAPE '!'", pattern)
 		})
 	}
-	err := sel.Scan(ctx)
-	return ps, translate(err)
+	if !count {
+		err := sel.Scan(ctx)
+		return ps, 0, translate(err)
+	}
+	total, err := sel.ScanAndCount(ctx)
+	return ps, int(total), translate(err)
 }
 
 // escapeLike makes %, _ and the escape character itself match literally.

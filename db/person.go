@@ -33,6 +33,10 @@ type Person struct {
 	CreatedAt   time.Time  `bun:"created_at"`
 	UpdatedAt   time.Time  `bun:"updated_at"`
 	LastLoginAt *time.Time `bun:"last_login_at"`
+	// SelfRegistered marks an account created by confirming an emailed
+	// code; only programs with the self-registration flag take its
+	// enrollments (until SSO vouches for it: see ClearSelfRegistered).
+	SelfRegistered bool `bun:"self_registered"`
 }
 
 // NormalizeEmail is the one canonical form of an email address: trimmed and
@@ -129,4 +133,12 @@ func (s *Store) RecordLogin(ctx context.Context, id int64) error {
 func (s *Store) CountPeople(ctx context.Context) (int, error) {
 	n, err := s.r.NewSelect().Model((*Person)(nil)).Count(ctx)
 	return int(n), translate(err)
+}
+
+// ClearSelfRegistered records that someone vouched for the account (an SSO
+// sign-in linked it), so it enrolls like any other.
+func (s *Store) ClearSelfRegistered(ctx context.Context, id int64) error {
+	_, err := s.w.NewUpdate().Model((*Person)(nil)).Set("self_registered = ?", false).
+		Where("id = ? AND self_registered", id).Exec(ctx)
+	return translate(err)
 }

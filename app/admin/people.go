@@ -1,7 +1,12 @@
 package admin
 
 import (
+	"net/url"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
+
+	"cohort/app/apperr"
 
 	"cohort/app/access"
 	"cohort/app/authz"
@@ -9,26 +14,56 @@ import (
 	"cohort/db"
 )
 
-// searchLimit caps the people list; a longer list is a hint to refine.
-const searchLimit = 50
+// peoplePerPage is one page of the people list.
+const peoplePerPage = 50
 
-// people is the search page. With htmx the search box asks for the results
-// table alone as the admin types; without JavaScript the same form is a
-// plain GET.
+// maxPeoplePage bounds ?page=, so a made-up number cannot ask the database
+// to skip billions of rows.
+const maxPeoplePage = 100000
+
+// people is the search page, paged (50 a page, with the total and plain
+// Previous/Next links that work without JavaScript). With htmx the search
+// box asks for the results table alone as the admin types; without
+// JavaScript the same form is a plain GET.
 func (h handlers) people(c *fiber.Ctx) error {
 	q := c.Query("q")
-	found, err := h.s.Store().SearchPeople(c.UserContext(), q, searchLimit+1)
+	page := 1
+	if raw := c.Query("page"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > maxPeoplePage {
+			return apperr.New(apperr.Invalid, "That page number is not valid.")
+		}
+		page = n
+	}
+	found, total, err := h.s.Store().SearchPeoplePage(c.UserContext(), q, (page-1)*peoplePerPage, peoplePerPage)
 	if err != nil {
 		return err
 	}
-	more := len(found) > searchLimit
-	if more {
-		found = found[:searchLimit]
+	link := func(p int) string {
+		v := url.Values{}
+		if q != "" {
+			v.Set("q", q)
+		}
+		if p > 1 {
+			v.Set("page", strconv.Itoa(p))
+		}
+		if len(v) == 0 {
+			return "/admin/people"
+		}
+		return "/admin/people?" + v.Encode()
 	}
-	return h.s.Render(c, "pages/admin_people", "partials/admin_people_results", fiber.Map{
+	data := fiber.Map{
 		"Title": "People", "Nav": "admin", "AdminNav": "people",
-		"Q": q, "People": found, "More": more, "Limit": searchLimit,
-	})
+		"Q": q, "People": found, "Total": total, "Page": page,
+		"From": (page-1)*peoplePerPage + 1, "To": (page-1)*peoplePerPage + len(found),
+	}
+	if page > 1 {
+		data["Prev"] = link(page - 1)
+	}
+	if page*peoplePerPage < total {
+		data["Next"] = link(page + 1)
+	}
+	return h.s.Render(c, "pages/admin_people", "partials/admin_people_results", data)
 }
 
 // doneMessages are the confirmations a redirect may ask for; anything else

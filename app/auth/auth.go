@@ -52,7 +52,7 @@ func Register(s *web.Server, outbox *cmail.Outbox) {
 // signInPage offers every configured way in.
 func (h *handlers) signInPage(c *fiber.Ctx) error {
 	if web.CurrentPerson(c) != nil {
-		return c.Redirect("/", fiber.StatusSeeOther)
+		return c.Redirect(after(c.Query("next")), fiber.StatusSeeOther)
 	}
 	return h.renderSignIn(c, web.NewForm(nil), fiber.StatusOK)
 }
@@ -63,6 +63,8 @@ func (h *handlers) renderSignIn(c *fiber.Ctx, form *web.Form, status int) error 
 	return h.s.Render(c, "pages/signin", "", fiber.Map{
 		"Title": "Sign in", "Nav": "signin", "Form": form,
 		"OIDC": cfg.OIDCEnabled(), "OIDCName": cfg.OIDCName, "EmailLogin": cfg.EmailLogin,
+		// Where the person was going, kept through whichever way they sign in.
+		"Next": SafeNext(c.FormValue("next")), // the query string or a re-rendered form
 	})
 }
 

@@ -31,5 +31,5 @@ func (h *handlers) devLogin(c *fiber.Ctx) error {
 	}
 	metrics.SignInOK(web.MethodDev)
 	s.Log().Info("signed in", "method", web.MethodDev, "person_id", p.ID, "request_id", web.RequestID(c))
-	return c.Redirect("/", fiber.StatusSeeOther)
+	return c.Redirect(after(c.FormValue("next")), fiber.StatusSeeOther)
 }

@@ -124,7 +124,7 @@ func (h *handlers) requestCode(c *fiber.Ctx) error {
 	if err := h.outbox.Enqueue(ctx, msg); err != nil {
 		return err
 	}
-	if err := s.SetFlow(c, map[string]string{flowEmail: email, flowCodeKey: flowKey}); err != nil {
+	if err := s.SetFlow(c, map[string]string{flowEmail: email, flowCodeKey: flowKey, flowNext: SafeNext(c.FormValue("next"))}); err != nil {
 		return err
 	}
 	return c.Redirect("/signin/code", fiber.StatusSeeOther)
@@ -207,6 +207,10 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	next, err := s.Flow(c, flowNext) // SignIn clears the flow
+	if err != nil {
+		return err
+	}
 	if err := s.SignIn(c, person, web.MethodEmail, nil); err != nil {
 		return err
 	}
@@ -216,7 +220,7 @@ func (h *handlers) verifyCode(c *fiber.Ctx) error {
 		// Admins who sign in by email code need their second factor first.
 		return c.Redirect("/account/mfa", fiber.StatusSeeOther)
 	}
-	return c.Redirect("/", fiber.StatusSeeOther)
+	return c.Redirect(after(next), fiber.StatusSeeOther)
 }
 
 // personForEmail finds the account, or creates one when self-registration
@@ -235,7 +239,9 @@ func (h *handlers) personForEmail(c *fiber.Ctx, email string) (*db.Person, error
 	case !h.s.Config().SelfRegistration:
 		return nil, apperr.New(apperr.Forbidden, "There is no account for this address.")
 	}
-	p = &db.Person{Email: email, Name: strings.SplitN(email, "@", 2)[0]}
+	// No name made up from the address ("new.person.87488"): the person
+	// gives their own when they enroll.
+	p = &db.Person{Email: email, SelfRegistered: true}
 	if err := h.s.Store().CreatePerson(ctx, p); err != nil {
 		if errors.Is(err, db.ErrConflict) {
 			return h.s.Store().PersonByEmail(ctx, email)

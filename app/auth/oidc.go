@@ -188,7 +188,7 @@ func (h *handlers) oidcLogin(c *fiber.Ctx) error {
 	q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(challenge[:]))
 	q.Set("code_challenge_method", "S256")
 	u.RawQuery = q.Encode()
-	if err := h.s.SetFlow(c, map[string]string{flowState: state, flowNonce: nonce, flowVerifier: verifier}); err != nil {
+	if err := h.s.SetFlow(c, map[string]string{flowState: state, flowNonce: nonce, flowVerifier: verifier, flowNext: SafeNext(c.Query("next"))}); err != nil {
 		return err
 	}
 	return c.Redirect(u.String(), fiber.StatusSeeOther)
@@ -208,7 +208,8 @@ func (h *handlers) oidcCallback(c *fiber.Ctx) error {
 	}
 	nonce, _ := s.Flow(c, flowNonce)
 	verifier, _ := s.Flow(c, flowVerifier)
-	if err := s.ClearFlow(c, flowState, flowNonce, flowVerifier); err != nil {
+	next, _ := s.Flow(c, flowNext)
+	if err := s.ClearFlow(c, flowState, flowNonce, flowVerifier, flowNext); err != nil {
 		return err
 	}
 	got := c.Query("state")
@@ -255,7 +256,7 @@ func (h *handlers) oidcCallback(c *fiber.Ctx) error {
 	}
 	metrics.SignInOK(web.MethodOIDC)
 	s.Log().Info("signed in", "method", web.MethodOIDC, "person_id", person.ID, "role", person.Role, "request_id", web.RequestID(c))
-	return c.Redirect("/", fiber.StatusSeeOther)
+	return c.Redirect(after(next), fiber.StatusSeeOther)
 }
 
 // personForIdentity finds or creates the person behind a verified identity
@@ -303,6 +304,14 @@ func (h *handlers) personForIdentity(c *fiber.Ctx, subject string, claims map[st
 	}
 	if person.Role, err = st.RecomputeRole(ctx, person.ID); err != nil {
 		return nil, err
+	}
+	// SSO vouches for the address: a self-registered account enrolls like
+	// any other from now on.
+	if person.SelfRegistered {
+		if err := st.ClearSelfRegistered(ctx, person.ID); err != nil {
+			return nil, err
+		}
+		person.SelfRegistered = false
 	}
 	return person, nil
 }

@@ -141,8 +141,15 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 // callback's response.
 func ssoSignIn(t *testing.T, c *apptest.Client, p *provider, u ssoUser) *apptest.Response {
 	t.Helper()
+	return ssoSignInFrom(t, c, p, u, "/auth/oidc/login")
+}
+
+// ssoSignInFrom is ssoSignIn starting at login (the login route with a
+// query, such as ?next=).
+func ssoSignInFrom(t *testing.T, c *apptest.Client, p *provider, u ssoUser, login string) *apptest.Response {
+	t.Helper()
 	p.QueueUser(u)
-	start := c.Get("/auth/oidc/login")
+	start := c.Get(login)
 	if start.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login start = %d: %s", start.StatusCode, start.Body)
 	}

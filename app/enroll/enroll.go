@@ -41,6 +41,7 @@ func Register(s *web.Server, src *formsource.Source) {
 	r.Post("/enrollments/:id/submit", h.signedIn, h.submit)
 	r.Post("/enrollments/:id/withdraw", h.signedIn, h.withdraw)
 	r.Post("/enrollments/:id/renew", h.signedIn, h.renew)
+	r.Post("/enrollments/:id/rejoin", h.signedIn, h.rejoin)
 	r.Get("/uploads/:id", h.signedIn, h.download)
 	s.ReadEnrollmentWithSession(enrollmentInPath)
 }

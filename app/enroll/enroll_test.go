@@ -297,7 +297,7 @@ func TestEditWithdrawAndAudit(t *testing.T) {
 		if err != nil || len(evs) != 1 || !strings.Contains(fmt.Sprint(evs[0].Details), "10:00") {
 			t.Fatalf("edit audit = %+v, %v", evs, err)
 		}
-		if res := c.PostForm(enr+"/withdraw", url.Values{"reason": {"Moving teams"}}); res.StatusCode != http.StatusSeeOther {
+		if res := c.PostForm(enr+"/withdraw", url.Values{"reason": {"Moving teams"}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("withdraw = %d", res.StatusCode)
 		}
 		e := enrollmentOf(t, s, enr)
@@ -444,6 +444,16 @@ func TestApplicationEligibilityAndUploads(t *testing.T) {
 		if a := enrollmentOf(t, s, enr).Answers["proof_of_income"]; a != fmt.Sprint(us[0].ID) {
 			t.Fatalf("file answer after re-save = %v", a)
 		}
+		// The review names the file (not its id), links to it, and says
+		// "(optional)" once.
+		review := c.Get(enr + "/review").Body
+		if !strings.Contains(review, `<a href="`+file+`">proof.pdf</a>`) || strings.Contains(review, "(optional) (optional)") {
+			t.Errorf("review does not show the upload by name with a link: %s", review)
+		}
+		if step := c.Get(enr + "/steps/contact").Body; strings.Count(step, "(optional)") > strings.Count(step, "</label>") ||
+			strings.Contains(step, "(optional) <span class=\"muted\">(optional)") {
+			t.Errorf("the file label says (optional) twice")
+		}
 		sub := c.PostForm(enr+"/submit", nil)
 		status := c.Get(sub.Header.Get("Location"))
 		for _, want := range []string{"What you qualify for", "Reduced transit fare</strong>: you qualify", "Affordable Connectivity</strong>: you qualify",
@@ -451,6 +461,18 @@ func TestApplicationEligibilityAndUploads(t *testing.T) {
 			if !strings.Contains(status.Body, want) {
 				t.Errorf("status page lacks %q", want)
 			}
+		}
+		// Declined, the page says one thing: not "you qualify" beside it.
+		if _, err := s.UpdateEnrollment(t.Context(), enrollmentOf(t, s, enr).ID, func(e *db.Enrollment) error {
+			e.Status = db.StatusDeclined
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		declined := c.Get(enr).Body
+		if strings.Contains(declined, "you qualify") || strings.Contains(declined, "What you qualify for") ||
+			!strings.Contains(declined, "could not accept you this time") {
+			t.Errorf("declined status page is not one message: %s", declined)
 		}
 	})
 }

@@ -66,6 +66,7 @@ func (h *handlers) program(c *fiber.Ctx) error {
 		if err == nil {
 			data["Mine"] = e
 		}
+		data["NoSelfRegistration"] = !selfRegistrationAllowed(me, p)
 	}
 	return h.s.Render(c, "pages/program", "", data)
 }
@@ -79,8 +80,12 @@ func (h *handlers) start(c *fiber.Ctx) error {
 		return err
 	}
 	me := web.CurrentPerson(c)
-	if _, err := h.s.Store().EnrollmentFor(ctx, p.ID, me.ID); errors.Is(err, db.ErrNotFound) && !p.IsOpen(h.s.Store().Now()) {
+	_, err = h.s.Store().EnrollmentFor(ctx, p.ID, me.ID)
+	if errors.Is(err, db.ErrNotFound) && !p.IsOpen(h.s.Store().Now()) {
 		return apperr.New(apperr.Forbidden, "Enrollment in "+p.Name+" is closed.")
+	}
+	if errors.Is(err, db.ErrNotFound) && !selfRegistrationAllowed(me, p) {
+		return errNoSelfRegistration(p)
 	}
 	e, created, err := h.s.Store().StartEnrollment(ctx, p.ID, me.ID, me.Name)
 	if err != nil {
@@ -121,4 +126,16 @@ func (h *handlers) mine(c *fiber.Ctx) error {
 		rows = append(rows, row{e, p, statusLabels[e.Status]})
 	}
 	return h.s.Render(c, "pages/my_enrollments", "", fiber.Map{"Title": "Your enrollments", "Nav": "mine", "Rows": rows})
+}
+
+// selfRegistrationAllowed reports whether p takes a new enrollment from
+// me: an account created by confirming an emailed code needs the
+// program's self-registration flag.
+func selfRegistrationAllowed(me *db.Person, p *db.Program) bool {
+	return !me.SelfRegistered || features.For(p.Settings.Flags).On(features.SelfRegistration)
+}
+
+func errNoSelfRegistration(p *db.Program) error {
+	return apperr.New(apperr.Forbidden, p.Name+" takes enrollments only from people the program team knows. "+
+		"Sign in with your organization's account, or ask the program team to add you.")
 }

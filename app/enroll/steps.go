@@ -20,7 +20,8 @@ import (
 var notices = map[string]string{
 	"finish":     "Please finish this step first: the later ones build on it.",
 	"submitted":  "Thank you: your enrollment is submitted. We will let you know what happens next.",
-	"withdrawn":  "You have withdrawn. Your answers are kept in case you come back.",
+	"withdrawn":  "You have withdrawn. Your answers are kept: while the program is open you can rejoin below.",
+	"rejoined":   "Welcome back: you have rejoined with the answers you gave before.",
 	"renewing":   "Your answers are carried over. Check each step, change what is different, and submit.",
 	"incomplete": "Some answers still need your attention before you can submit.",
 	"saved":      "Your changes are saved.",

@@ -18,6 +18,8 @@ import (
 	"cohort/app/authz"
 	"cohort/app/features"
 	"cohort/app/forms"
+	"cohort/app/letters"
+	"cohort/app/mail"
 	"cohort/app/participants"
 	"cohort/app/staffnav"
 	"cohort/app/web"
@@ -412,11 +414,12 @@ func (h *handlers) renderDetailAfterChange(c *fiber.Ctx, sc *scope, id int64, q 
 // strict, such an enrollment fails the whole call with errNotDecidable.
 func (h *handlers) decide(ctx context.Context, c *fiber.Ctx, sc *scope, ids []int64, to string, strict bool) (changed, skipped int, err error) {
 	me := web.CurrentPerson(c)
+	outbox := mail.NewOutbox(h.s.Config(), h.s.Store())
 	err = h.s.Store().InTx(ctx, func(ctx context.Context, tx *db.Store) error {
 		changed, skipped = 0, 0
 		for _, id := range ids {
 			var from string
-			_, err := tx.UpdateEnrollment(ctx, id, func(e *db.Enrollment) error {
+			e, err := tx.UpdateEnrollment(ctx, id, func(e *db.Enrollment) error {
 				from = e.Status
 				switch {
 				case !decidable(e.Status):
@@ -444,9 +447,19 @@ func (h *handlers) decide(ctx context.Context, c *fiber.Ctx, sc *scope, ids []in
 			}); err != nil {
 				return err
 			}
+			// The member hears of the decision; in this transaction, so a
+			// decision that rolls back tells nobody.
+			if ev := letters.ForStatus(to); ev != "" {
+				if _, err := letters.Send(ctx, h.s.Config(), outbox, tx, ev, e, sc.p); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
+	if err == nil && changed > 0 {
+		outbox.Wake()
+	}
 	return changed, skipped, err
 }
 

@@ -192,6 +192,16 @@
     var btn = ev.submitter;
     if (btn && btn.dataset.confirm && !window.confirm(btn.dataset.confirm)) {
       ev.preventDefault();
+      return;
+    }
+    // data-confirm-field names a field the server wants as proof the
+    // person confirmed; without JavaScript it shows its own step instead.
+    if (btn && btn.dataset.confirm && btn.dataset.confirmField) {
+      var proof = document.createElement("input");
+      proof.type = "hidden";
+      proof.name = btn.dataset.confirmField;
+      proof.value = "yes";
+      btn.form.appendChild(proof);
     }
   }, true);
 })();
