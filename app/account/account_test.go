@@ -299,8 +299,12 @@ WHERE ccu.table_name = 'people' AND kcu.table_schema = current_schema()`).Scan(w
 	idText := strconv.FormatInt(m.p.ID, 10)
 	for _, cl := range cols {
 		text := fmt.Sprintf("LOWER(CAST(%q AS TEXT))", cl.name)
-		q := fmt.Sprintf(`SELECT COUNT(*) FROM %q WHERE %s LIKE ? OR %s LIKE ? OR %s LIKE ?`, cl.table, text, text, text)
-		args := []any{"%" + strings.ToLower(m.p.Email) + "%", "%zebedee%", "%quuxworth%"}
+		q := fmt.Sprintf(`SELECT COUNT(*) FROM %q WHERE %s LIKE ?`, cl.table, text)
+		args := []any{"%" + strings.ToLower(m.p.Email) + "%"}
+		for _, word := range strings.Fields(strings.ToLower(m.p.Name)) {
+			q += fmt.Sprintf(` OR %s LIKE ?`, text)
+			args = append(args, "%"+word+"%")
+		}
 		if personRefs[cl] || cl.name == "person_id" {
 			q += fmt.Sprintf(` OR CAST(%q AS TEXT) = ?`, cl.name)
 			args = append(args, idText)
@@ -320,4 +324,45 @@ WHERE ccu.table_name = 'people' AND kcu.table_schema = current_schema()`).Scan(w
 	if _, err := os.Stat(filepath.Join(w.dir, m.file)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("uploaded file still on disk: %v", err)
 	}
+}
+
+// An admin erases a person on request from the person page: confirmed,
+// audited with the admin as actor and no subject; the erased person is
+// gone everywhere. The only admin cannot erase their own account, by
+// either route.
+func TestAdminErasesOnRequest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *db.Store) {
+		w := newWorld(t, s)
+		c := w.client(w.admin.Email)
+		if res := c.Get(fmt.Sprintf("/admin/people/%d", w.b.p.ID)); !strings.Contains(res.Body, fmt.Sprintf(`href="/admin/people/%d/erase"`, w.b.p.ID)) {
+			t.Fatalf("person page has no erase link: %d", res.StatusCode)
+		}
+		path := fmt.Sprintf("/admin/people/%d/erase", w.b.p.ID)
+		if res := c.Get(path); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, w.b.p.Email) {
+			t.Fatalf("confirmation page: %d", res.StatusCode)
+		}
+		if res := c.PostForm(path, url.Values{"confirm": {w.a.p.Email}}); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong email accepted: %d", res.StatusCode)
+		}
+		res := c.PostForm(path, url.Values{"confirm": {w.b.p.Email}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("erase: %d %s", res.StatusCode, res.Body)
+		}
+		assertErased(t, w, member{p: w.b.p, file: w.b.file})
+		evs, err := s.ListAudit(w.ctx, db.AuditQuery{Action: account.ActionErase, Limit: 10})
+		w.must(err)
+		if len(evs) != 1 || evs[0].ActorID == nil || *evs[0].ActorID != w.admin.ID || evs[0].SubjectID != "" || evs[0].Details["by"] != "admin" {
+			t.Fatalf("audit: %+v", evs)
+		}
+
+		for _, route := range []string{"/account/delete", fmt.Sprintf("/admin/people/%d/erase", w.admin.ID)} {
+			res := c.PostForm(route, url.Values{"confirm": {w.admin.Email}})
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "only admin") {
+				t.Fatalf("%s: the only admin erased itself: %d", route, res.StatusCode)
+			}
+		}
+		if _, err := s.PersonByID(w.ctx, w.admin.ID); err != nil {
+			t.Fatalf("admin gone: %v", err)
+		}
+	})
 }
