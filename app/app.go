@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cohort/app/access"
+	"cohort/app/account"
 	"cohort/app/admin"
 	"cohort/app/api"
 	"cohort/app/auth"
@@ -67,6 +68,7 @@ func New(cfg *config.Config, store *db.Store, log *slog.Logger, opts ...Option) 
 	auth.Register(s, mail.NewOutbox(cfg, store))
 	mail.Register(s)
 	admin.Register(s, src)
+	account.Register(s)
 	designer.Register(s, src)
 	enroll.Register(s, src)
 	results := staff.Register(s, src)

@@ -110,6 +110,15 @@ var matrix = map[string]access{
 	"POST /admin/jobs/:name/run":                 admins,
 	"POST /admin/mail/:id/retry":                 admins,
 	"POST /admin/people/:id/program-roles":       admins,
+	// A member's own data (app/account): each person only ever reaches
+	// their own; an erasure without its typed confirmation is refused
+	// with 422, so the matrix's bare POSTs erase nobody.
+	"GET /account":                 signedIn,
+	"GET /account/data":            signedIn,
+	"GET /account/delete":          signedIn,
+	"POST /account/delete":         signedIn,
+	"GET /admin/people/:id/erase":  admins,
+	"POST /admin/people/:id/erase": admins,
 	"POST /admin/people/:id/program-roles/:programID/delete": admins,
 	"POST /admin/people/:id/overrides":                       admins,
 	"POST /admin/people/:id/overrides/:overrideID/delete":    admins,

@@ -146,14 +146,23 @@ type Purged struct {
 // program's retained counts. Ids not in programID, or not in a final
 // status, are left alone. Call it inside InTx.
 func (s *Store) PurgeEnrollments(ctx context.Context, programID int64, ids []int64) (Purged, error) {
+	return s.purgeEnrollments(ctx, programID, ids, true)
+}
+
+// purgeEnrollments is PurgeEnrollments; finalOnly false also purges
+// enrollments still running (a member erasing their account).
+func (s *Store) purgeEnrollments(ctx context.Context, programID int64, ids []int64, finalOnly bool) (Purged, error) {
 	var out Purged
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var es []*Enrollment
-	err := s.w.NewSelect().Model(&es).Column("id", "status", "is_mentor", "is_mentee").
-		Where("program_id = ? AND status IN (?) AND id IN (?)", programID, bun.List(FinalStatuses), bun.List(ids)).
-		Order("id").Scan(ctx)
+	q := s.w.NewSelect().Model(&es).Column("id", "status", "is_mentor", "is_mentee").
+		Where("program_id = ? AND id IN (?)", programID, bun.List(ids))
+	if finalOnly {
+		q = q.Where("status IN (?)", bun.List(FinalStatuses))
+	}
+	err := q.Order("id").Scan(ctx)
 	if err != nil || len(es) == 0 {
 		return out, translate(err)
 	}

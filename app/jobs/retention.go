@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -77,19 +78,10 @@ func retention(ctx context.Context, env Env) (Counts, error) {
 			// The rows are gone; now the bytes. A file that cannot be
 			// removed is reported (the run is an error) but nothing points
 			// at it any more.
-			for _, name := range files {
-				if name == "" || name != filepath.Base(name) {
-					continue
-				}
-				err := os.Remove(filepath.Join(dir, name))
-				switch {
-				case err == nil:
-					counts["files"]++
-				case errors.Is(err, fs.ErrNotExist):
-				default:
-					env.Log.Error("uploaded file not removed", "file", name, "err", err)
-					counts["errors"]++
-				}
+			removed, failed := RemoveUploadFiles(dir, files, env.Log)
+			counts["files"] += removed
+			if failed > 0 {
+				counts["errors"] += failed
 			}
 		}
 	}
@@ -97,4 +89,27 @@ func retention(ctx context.Context, env Env) (Counts, error) {
 		return counts, errors.New("some uploaded files could not be removed; see the log")
 	}
 	return counts, nil
+}
+
+// RemoveUploadFiles deletes the named files (storage names, as db.Purged
+// and db.Erased list them) from the upload directory dir, once the rows
+// that named them are gone. A name that is not a plain file name is
+// skipped; a file already gone is not an error. It returns how many files
+// it removed and how many it could not (each one logged).
+func RemoveUploadFiles(dir string, names []string, log *slog.Logger) (removed, failed int) {
+	for _, name := range names {
+		if name == "" || name != filepath.Base(name) {
+			continue
+		}
+		err := os.Remove(filepath.Join(dir, name))
+		switch {
+		case err == nil:
+			removed++
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			log.Error("uploaded file not removed", "file", name, "err", err)
+			failed++
+		}
+	}
+	return removed, failed
 }
