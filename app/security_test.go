@@ -98,6 +98,7 @@ var matrix = map[string]access{
 	"GET /enrollments/:id/review":                owner,
 	"POST /enrollments/:id/submit":               owner,
 	"POST /enrollments/:id/withdraw":             owner,
+	"POST /enrollments/:id/rejoin":               owner,
 	"POST /enrollments/:id/renew":                owner,
 	"GET /uploads/:id":                           ownerOrViewers,
 	"GET /admin/jobs":                            admins,

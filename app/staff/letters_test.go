@@ -43,9 +43,9 @@ func TestDecisionMail(t *testing.T) {
 			strings.Contains(m.TextBody, "/unsubscribe") || m.DedupeKey == nil || m.Status != db.MailPending && m.Status != db.MailDev {
 			t.Fatalf("approval mail = %+v", m)
 		}
-		// Bulk decline: one mail each to the two it changes, none to the
+		// Bulk decline (confirmed): one mail each to the two it changes, none to the
 		// draft it skips.
-		if res := c.PostForm(listURL+"/bulk", url.Values{"action": {"decline"}, "id": {strconv.FormatInt(f.formula, 10), strconv.FormatInt(f.hours, 10), strconv.FormatInt(f.draft, 10)}}); res.StatusCode != 303 {
+		if res := c.PostForm(listURL+"/bulk", url.Values{"action": {"decline"}, "confirm": {"yes"}, "id": {strconv.FormatInt(f.formula, 10), strconv.FormatInt(f.hours, 10), strconv.FormatInt(f.draft, 10)}}); res.StatusCode != 303 {
 			t.Fatalf("bulk = %d", res.StatusCode)
 		}
 		if got := outbox("hours@example.com"); len(got) != 3 || got[2].Kind != "member_declined" {
