@@ -207,29 +207,31 @@ func (h handlers) prefs(c *fiber.Ctx) error {
 }
 
 func (h handlers) accept(c *fiber.Ctx) error {
-	p, e, err := h.member(c, db.SideMentor)
-	if err != nil {
-		return err
-	}
-	id, ok := pairs.PathID(c, "id")
-	if !ok {
-		return errNotFound
-	}
-	res, err := h.sv.Accept(c.UserContext(), actor(c), p, e.ID, id)
-	switch {
-	case errors.Is(err, db.ErrNotFound):
-		return errNotFound
-	case errors.Is(err, ErrNotPending):
-		return h.renderMentor(c, p, e, "This request was already answered, withdrawn or expired.", "")
-	case err != nil:
-		return err
-	case len(res.Refusals) > 0:
-		return h.renderMentor(c, p, e, Reasons(res.Refusals), "")
-	}
-	return h.renderMentor(c, p, e, "", "You are now paired. You will both get an introduction mail.")
+	return h.answer(c, "You are now paired. You will both get an introduction mail.",
+		func(p *db.Program, e *db.Enrollment, id int64) (string, error) {
+			res, err := h.sv.Accept(c.UserContext(), actor(c), p, e.ID, id)
+			if err == nil && len(res.Refusals) > 0 {
+				return Reasons(res.Refusals), nil
+			}
+			return "", err
+		})
 }
 
 func (h handlers) decline(c *fiber.Ctx) error {
+	return h.answer(c, "The request is declined; the mentee is told kindly.",
+		func(p *db.Program, e *db.Enrollment, id int64) (string, error) {
+			if _, err := CleanText(c.FormValue("reason"), MaxReason, "reason"); err != nil {
+				return fmt.Sprintf("The reason can be at most %d characters.", MaxReason), nil
+			}
+			return "", h.sv.Decline(c.UserContext(), actor(c), p, e.ID, id, c.FormValue("reason"))
+		})
+}
+
+// answer runs a mentor's answer to one of their requests and shows the
+// outcome on their page: the same lookups and the same refusals hold for
+// accepting and declining. do returns a problem to show the mentor, or an
+// error; done is said when neither comes back.
+func (h handlers) answer(c *fiber.Ctx, done string, do func(*db.Program, *db.Enrollment, int64) (string, error)) error {
 	p, e, err := h.member(c, db.SideMentor)
 	if err != nil {
 		return err
@@ -238,10 +240,7 @@ func (h handlers) decline(c *fiber.Ctx) error {
 	if !ok {
 		return errNotFound
 	}
-	if _, err := CleanText(c.FormValue("reason"), MaxReason, "reason"); err != nil {
-		return h.renderMentor(c, p, e, fmt.Sprintf("The reason can be at most %d characters.", MaxReason), "")
-	}
-	err = h.sv.Decline(c.UserContext(), actor(c), p, e.ID, id, c.FormValue("reason"))
+	problem, err := do(p, e, id)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		return errNotFound
@@ -249,8 +248,10 @@ func (h handlers) decline(c *fiber.Ctx) error {
 		return h.renderMentor(c, p, e, "This request was already answered, withdrawn or expired.", "")
 	case err != nil:
 		return err
+	case problem != "":
+		return h.renderMentor(c, p, e, problem, "")
 	}
-	return h.renderMentor(c, p, e, "", "The request is declined; the mentee is told kindly.")
+	return h.renderMentor(c, p, e, "", done)
 }
 
 // staff is a program's requests for those who manage its pairs, the

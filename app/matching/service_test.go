@@ -107,6 +107,27 @@ func hasCode(rs []pairing.Refusal, code string) bool {
 	return false
 }
 
+// acceptAtOnce has mentors[k] accept reqs[k], both at the same moment, and
+// returns what each was told; an error from either fails the test.
+func (f *fx) acceptAtOnce(t *testing.T, mentors [2]*db.Enrollment, reqs [2]*db.MatchRequest) [2]*matching.Result {
+	t.Helper()
+	var results [2]*matching.Result
+	var errs [2]error
+	var wg sync.WaitGroup
+	for k := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[k], errs[k] = f.sv.Accept(f.ctx, pairs.Actor{}, f.prog, mentors[k].ID, reqs[k].ID)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		t.Fatal(err)
+	}
+	return results
+}
+
 func (f *fx) status(id int64) string {
 	f.t.Helper()
 	r, err := f.store.MatchRequestByID(f.ctx, id)
@@ -299,24 +320,9 @@ func TestRaceTwoMentorsAcceptOneMentee(t *testing.T) {
 		f := newFx(t, store, db.ProgramSettings{})
 		for i := 0; i < 50; i++ {
 			m1, m2, e := f.person("Sam", true, ""), f.person("Dee", true, ""), f.person("Ana", false, "")
-			rs := []*db.MatchRequest{f.request(e, m1), f.request(e, m2)}
-			ms := []*db.Enrollment{m1, m2}
-			results := make([]*matching.Result, 2)
-			errs := make([]error, 2)
-			var wg sync.WaitGroup
-			for k := range 2 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[k], errs[k] = f.sv.Accept(f.ctx, pairs.Actor{}, f.prog, ms[k].ID, rs[k].ID)
-				}()
-			}
-			wg.Wait()
+			results := f.acceptAtOnce(t, [2]*db.Enrollment{m1, m2}, [2]*db.MatchRequest{f.request(e, m1), f.request(e, m2)})
 			made, told := 0, 0
 			for k := range 2 {
-				if errs[k] != nil {
-					t.Fatalf("run %d: %v", i, errs[k])
-				}
 				if results[k].Pair != nil {
 					made++
 				} else if hasCode(results[k].Refusals, pairs.CodePaired) {
@@ -341,23 +347,9 @@ func TestRaceLastPlace(t *testing.T) {
 			if res, err := f.sv.Accept(f.ctx, pairs.Actor{}, f.prog, m.ID, first.ID); err != nil || res.Pair == nil {
 				t.Fatalf("%+v %v", res, err)
 			}
-			rs := []*db.MatchRequest{f.request(f.person("Ana", false, ""), m), f.request(f.person("Bo", false, ""), m)}
-			results := make([]*matching.Result, 2)
-			errs := make([]error, 2)
-			var wg sync.WaitGroup
-			for k := range 2 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[k], errs[k] = f.sv.Accept(f.ctx, pairs.Actor{}, f.prog, m.ID, rs[k].ID)
-				}()
-			}
-			wg.Wait()
+			results := f.acceptAtOnce(t, [2]*db.Enrollment{m, m}, [2]*db.MatchRequest{f.request(f.person("Ana", false, ""), m), f.request(f.person("Bo", false, ""), m)})
 			made, full := 0, 0
 			for k := range 2 {
-				if errs[k] != nil {
-					t.Fatalf("run %d: %v", i, errs[k])
-				}
 				if results[k].Pair != nil {
 					made++
 				} else if hasCode(results[k].Refusals, matching.CodeFull) {
